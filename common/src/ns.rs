@@ -1,0 +1,389 @@
+//! The namespace table (`namespaces(7)`) and namespace files (`ioctl_ns(2)`,
+//! `setns(2)`).
+//!
+//! One [`NsType`] per kernel namespace type, with its `CLONE_NEW*` flag, its
+//! `/proc/PID/ns/` file names, the option letters and names the tools use,
+//! and the fixed order in which namespaces are entered and persisted.
+
+use std::ffi::CString;
+use std::fmt;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+
+use crate::sys;
+
+/// A kind of Linux namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NsType {
+    /// Mount points (`CLONE_NEWNS`).
+    Mnt,
+    /// Network devices, stacks, ports (`CLONE_NEWNET`).
+    Net,
+    /// Process IDs (`CLONE_NEWPID`).
+    Pid,
+    /// Hostname and NIS domain name (`CLONE_NEWUTS`).
+    Uts,
+    /// System V IPC, POSIX message queues (`CLONE_NEWIPC`).
+    Ipc,
+    /// User and group IDs (`CLONE_NEWUSER`).
+    User,
+    /// Cgroup root directory (`CLONE_NEWCGROUP`).
+    Cgroup,
+    /// Boot and monotonic clocks (`CLONE_NEWTIME`).
+    Time,
+}
+
+/// Static facts about one namespace type.
+struct Row {
+    ty: NsType,
+    name: &'static str,
+    for_children: &'static str,
+    flag: libc::c_int,
+    long: &'static str,
+    short: char,
+}
+
+const TABLE: [Row; 8] = [
+    Row { ty: NsType::Mnt, name: "mnt", for_children: "mnt", flag: libc::CLONE_NEWNS, long: "mount", short: 'm' },
+    Row { ty: NsType::Net, name: "net", for_children: "net", flag: libc::CLONE_NEWNET, long: "net", short: 'n' },
+    Row {
+        ty: NsType::Pid,
+        name: "pid",
+        for_children: "pid_for_children",
+        flag: libc::CLONE_NEWPID,
+        long: "pid",
+        short: 'p',
+    },
+    Row { ty: NsType::Uts, name: "uts", for_children: "uts", flag: libc::CLONE_NEWUTS, long: "uts", short: 'u' },
+    Row { ty: NsType::Ipc, name: "ipc", for_children: "ipc", flag: libc::CLONE_NEWIPC, long: "ipc", short: 'i' },
+    Row { ty: NsType::User, name: "user", for_children: "user", flag: libc::CLONE_NEWUSER, long: "user", short: 'U' },
+    Row {
+        ty: NsType::Cgroup,
+        name: "cgroup",
+        for_children: "cgroup",
+        flag: libc::CLONE_NEWCGROUP,
+        long: "cgroup",
+        short: 'C',
+    },
+    Row {
+        ty: NsType::Time,
+        name: "time",
+        for_children: "time_for_children",
+        flag: sys::CLONE_NEWTIME,
+        long: "time",
+        short: 'T',
+    },
+];
+
+impl NsType {
+    /// Every type, in the order lsns lists and accepts them
+    /// (`mnt net pid uts ipc user cgroup time`).
+    pub const ALL: [NsType; 8] =
+        [NsType::Mnt, NsType::Net, NsType::Pid, NsType::Uts, NsType::Ipc, NsType::User, NsType::Cgroup, NsType::Time];
+
+    /// The order in which nsenter enters namespaces and unshare bind-mounts
+    /// persistent ones: user first (when entering it is what grants the
+    /// privilege for the rest), time last (it only applies to children).
+    pub const ENTER_ORDER: [NsType; 8] =
+        [NsType::User, NsType::Cgroup, NsType::Ipc, NsType::Uts, NsType::Net, NsType::Pid, NsType::Mnt, NsType::Time];
+
+    fn row(self) -> &'static Row {
+        &TABLE[self as usize]
+    }
+
+    /// The kernel's name: the file in `/proc/PID/ns/` and lsns' TYPE.
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    /// The `/proc/PID/ns/` file that refers to the namespace the process's
+    /// *children* get: `pid_for_children`, `time_for_children`, else [`name`](Self::name).
+    pub fn for_children_name(self) -> &'static str {
+        self.row().for_children
+    }
+
+    /// The `CLONE_NEW*` flag (`clone(2)`, `unshare(2)`, `setns(2)`).
+    pub fn clone_flag(self) -> libc::c_int {
+        self.row().flag
+    }
+
+    /// The long option of unshare and nsenter (`--mount`, `--net`, …).
+    pub fn long_option(self) -> &'static str {
+        self.row().long
+    }
+
+    /// The short option of unshare and nsenter (`-m`, `-n`, `-U`, …).
+    pub fn short_option(self) -> char {
+        self.row().short
+    }
+
+    /// The type named `name` (`mnt`, `net`, …).
+    pub fn from_name(name: &str) -> Option<NsType> {
+        TABLE.iter().find(|r| r.name == name).map(|r| r.ty)
+    }
+
+    /// The type whose long option is `long`.
+    pub fn from_long_option(long: &str) -> Option<NsType> {
+        TABLE.iter().find(|r| r.long == long).map(|r| r.ty)
+    }
+
+    /// The type with `CLONE_NEW*` flag `flag` (as `NS_GET_NSTYPE` returns).
+    pub fn from_clone_flag(flag: libc::c_int) -> Option<NsType> {
+        TABLE.iter().find(|r| r.flag == flag).map(|r| r.ty)
+    }
+
+    /// The types whose flags are set in `flags`, in [`ENTER_ORDER`](Self::ENTER_ORDER).
+    pub fn in_flags(flags: libc::c_int) -> impl Iterator<Item = NsType> {
+        Self::ENTER_ORDER.into_iter().filter(move |t| flags & t.clone_flag() != 0)
+    }
+}
+
+impl fmt::Display for NsType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The identity of a namespace: device and inode of its nsfs file.
+/// Two files refer to the same namespace iff their ids are equal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NsId {
+    /// `st_dev` of the nsfs file.
+    pub dev: u64,
+    /// `st_ino`: the number shown as `net:[4026531833]` and by lsns.
+    pub ino: u64,
+}
+
+impl NsId {
+    /// The identity of the namespace `path` refers to (`stat(2)`, follows
+    /// the magic `/proc/PID/ns/*` links).
+    pub fn of_path(path: &Path) -> io::Result<NsId> {
+        let md = std::fs::metadata(path)?;
+        use std::os::unix::fs::MetadataExt;
+        Ok(NsId { dev: md.dev(), ino: md.ino() })
+    }
+}
+
+/// `/proc/<pid>/ns/<file>`; `pid` `None` means `self`.
+pub fn proc_ns_path(pid: Option<libc::pid_t>, file: &str) -> PathBuf {
+    match pid {
+        Some(p) => PathBuf::from(format!("/proc/{p}/ns/{file}")),
+        None => PathBuf::from(format!("/proc/self/ns/{file}")),
+    }
+}
+
+/// An open namespace file (`/proc/PID/ns/X` or any nsfs bind mount).
+#[derive(Debug)]
+pub struct NsFile {
+    fd: OwnedFd,
+}
+
+impl NsFile {
+    /// Open `path` read-only and close-on-exec. Anything may be opened; use
+    /// [`NsFile::ns_type`] or [`NsFile::is_nsfs`] to check what it is.
+    pub fn open(path: &Path) -> io::Result<NsFile> {
+        Ok(NsFile { fd: open_cloexec(path, libc::O_RDONLY)? })
+    }
+
+    /// Open `/proc/<pid>/ns/<type>` (`for_children`: `pid_for_children`/`time_for_children`).
+    pub fn open_proc(pid: Option<libc::pid_t>, ty: NsType, for_children: bool) -> io::Result<NsFile> {
+        let file = if for_children { ty.for_children_name() } else { ty.name() };
+        NsFile::open(&proc_ns_path(pid, file))
+    }
+
+    /// Wrap a descriptor known to be a namespace file.
+    pub fn from_fd(fd: OwnedFd) -> NsFile {
+        NsFile { fd }
+    }
+
+    /// The namespace's identity (`fstat(2)`).
+    pub fn id(&self) -> io::Result<NsId> {
+        let st = fstat(self.fd.as_fd())?;
+        Ok(NsId { dev: st.st_dev, ino: st.st_ino })
+    }
+
+    /// Whether the file lives on nsfs (`fstatfs(2)`), i.e. is a namespace.
+    pub fn is_nsfs(&self) -> bool {
+        fstatfs_type(self.fd.as_fd()).map(|t| t == sys::NSFS_MAGIC).unwrap_or(false)
+    }
+
+    /// The namespace type (`NS_GET_NSTYPE`, Linux 4.11). A file that is not
+    /// a namespace gives `ENOTTY` (or `EINVAL`).
+    pub fn ns_type(&self) -> io::Result<NsType> {
+        let flag = sys::ioctl_int(self.fd.as_fd(), sys::NS_GET_NSTYPE)?;
+        NsType::from_clone_flag(flag).ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))
+    }
+
+    /// The owning user namespace (`NS_GET_USERNS`); `EPERM` outside the caller's reach.
+    pub fn user_ns(&self) -> io::Result<NsFile> {
+        sys::ioctl_fd(self.fd.as_fd(), sys::NS_GET_USERNS).map(NsFile::from_fd)
+    }
+
+    /// The parent namespace of a pid or user namespace (`NS_GET_PARENT`).
+    pub fn parent(&self) -> io::Result<NsFile> {
+        sys::ioctl_fd(self.fd.as_fd(), sys::NS_GET_PARENT).map(NsFile::from_fd)
+    }
+
+    /// The uid owning this user namespace (`NS_GET_OWNER_UID`).
+    pub fn owner_uid(&self) -> io::Result<libc::uid_t> {
+        sys::ns_owner_uid(self.fd.as_fd())
+    }
+
+    /// Join the namespace (`setns(2)`); `ty` `None` accepts any type.
+    pub fn enter(&self, ty: Option<NsType>) -> io::Result<()> {
+        sys::setns(self.fd.as_fd(), ty.map(NsType::clone_flag).unwrap_or(0))
+    }
+
+    /// The network namespace of a socket (`SIOCGSKNS`, Linux 4.9).
+    pub fn of_socket(sock: BorrowedFd<'_>) -> io::Result<NsFile> {
+        sys::ioctl_fd(sock, sys::SIOCGSKNS).map(NsFile::from_fd)
+    }
+
+    /// Give up ownership of the descriptor.
+    pub fn into_fd(self) -> OwnedFd {
+        self.fd
+    }
+}
+
+impl AsFd for NsFile {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// A pidfd (`pidfd_open(2)`, Linux 5.3), the race-free handle on a process.
+#[derive(Debug)]
+pub struct PidFd {
+    fd: OwnedFd,
+}
+
+impl PidFd {
+    /// Open a pidfd for `pid`.
+    pub fn open(pid: libc::pid_t) -> io::Result<PidFd> {
+        Ok(PidFd { fd: sys::pidfd_open(pid)? })
+    }
+
+    /// The pidfd's inode, which identifies the process for as long as it
+    /// lives (Linux 6.9 gives each process its own pidfs inode).
+    pub fn inode(&self) -> io::Result<u64> {
+        Ok(fstat(self.fd.as_fd())?.st_ino)
+    }
+
+    /// Enter several namespaces of the process at once (`setns(2)` with a
+    /// pidfd and a set of `CLONE_NEW*` flags, Linux 5.8).
+    pub fn enter(&self, flags: libc::c_int) -> io::Result<()> {
+        sys::setns(self.fd.as_fd(), flags)
+    }
+
+    /// Duplicate one of the process's descriptors (`pidfd_getfd(2)`, Linux 5.6).
+    pub fn get_fd(&self, target_fd: i32) -> io::Result<OwnedFd> {
+        sys::pidfd_getfd(self.fd.as_fd(), target_fd)
+    }
+
+    /// Send a signal (`pidfd_send_signal(2)`).
+    pub fn send_signal(&self, sig: i32) -> io::Result<()> {
+        sys::pidfd_send_signal(self.fd.as_fd(), sig)
+    }
+}
+
+impl AsFd for PidFd {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+/// `open(2)` with `O_CLOEXEC` added.
+pub fn open_cloexec(path: &Path, flags: libc::c_int) -> io::Result<OwnedFd> {
+    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: c is a valid NUL-terminated path.
+    let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just gave us this descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `fstat(2)`.
+pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<libc::stat> {
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: st is a valid buffer for one struct stat.
+    if unsafe { libc::fstat(fd.as_raw_fd(), st.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fstat succeeded and filled st.
+    Ok(unsafe { st.assume_init() })
+}
+
+/// `fstatfs(2)`'s `f_type`.
+pub fn fstatfs_type(fd: BorrowedFd<'_>) -> io::Result<i64> {
+    let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
+    // SAFETY: st is a valid buffer for one struct statfs.
+    if unsafe { libc::fstatfs(fd.as_raw_fd(), st.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fstatfs succeeded and filled st.
+    #[allow(clippy::unnecessary_cast)]
+    Ok(unsafe { st.assume_init() }.f_type as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_consistent() {
+        for t in NsType::ALL {
+            assert_eq!(NsType::from_name(t.name()), Some(t));
+            assert_eq!(NsType::from_clone_flag(t.clone_flag()), Some(t));
+            assert_eq!(NsType::from_long_option(t.long_option()), Some(t));
+            assert!(NsType::ENTER_ORDER.contains(&t));
+        }
+        assert_eq!(NsType::Pid.for_children_name(), "pid_for_children");
+        assert_eq!(NsType::Time.for_children_name(), "time_for_children");
+        assert_eq!(NsType::Net.for_children_name(), "net");
+        assert_eq!(NsType::Mnt.short_option(), 'm');
+        assert_eq!(NsType::User.short_option(), 'U');
+        assert_eq!(NsType::Time.clone_flag(), 0x80);
+        assert_eq!(NsType::ENTER_ORDER[0], NsType::User);
+        assert_eq!(NsType::ENTER_ORDER[7], NsType::Time);
+    }
+
+    #[test]
+    fn in_flags_follows_enter_order() {
+        let flags = libc::CLONE_NEWNS | libc::CLONE_NEWUSER | libc::CLONE_NEWNET;
+        let v: Vec<_> = NsType::in_flags(flags).collect();
+        assert_eq!(v, vec![NsType::User, NsType::Net, NsType::Mnt]);
+    }
+
+    #[test]
+    fn own_namespaces_are_typed_and_identified() {
+        for t in NsType::ALL {
+            let path = proc_ns_path(None, t.name());
+            if !path.exists() {
+                continue; // kernel without this type
+            }
+            let f = NsFile::open_proc(None, t, false).unwrap();
+            assert!(f.is_nsfs());
+            assert_eq!(f.ns_type().unwrap(), t);
+            assert_eq!(f.id().unwrap(), NsId::of_path(&path).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_regular_file_is_not_a_namespace() {
+        let f = NsFile::open(Path::new("/proc/self/stat")).unwrap();
+        assert!(!f.is_nsfs());
+        assert!(f.ns_type().is_err());
+    }
+
+    #[test]
+    fn opened_files_are_cloexec() {
+        let f = NsFile::open_proc(None, NsType::Net, false).unwrap();
+        // SAFETY: F_GETFD on a valid fd.
+        let flags = unsafe { libc::fcntl(f.as_fd().as_raw_fd(), libc::F_GETFD) };
+        assert_ne!(flags & libc::FD_CLOEXEC, 0);
+    }
+}

@@ -1,0 +1,253 @@
+//! Running the program (`execvp(3)`, the login shell), forking and waiting,
+//! and passing a child's fate on to our caller (`wait(2)`, `signal(7)`).
+//!
+//! Exit statuses are part of the interface: 127 when the program is not
+//! found, 126 when it cannot be executed, the child's status passed through,
+//! and a child's fatal signal re-raised on ourselves so the caller sees the
+//! same death (128+N in a shell).
+
+use std::ffi::{CString, OsStr, OsString};
+use std::io;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+
+use crate::error::{Error, Result};
+
+/// Exit status when the program cannot be executed.
+pub const EXIT_CANNOT_EXEC: i32 = 126;
+/// Exit status when the program is not found.
+pub const EXIT_NOT_FOUND: i32 = 127;
+
+fn cstring(s: &OsStr) -> Result<CString> {
+    CString::new(s.as_bytes()).map_err(|_| Error::msg(format!("invalid argument: {}", s.to_string_lossy())))
+}
+
+/// The error util-linux's `errexec()` reports: `failed to execute <what>: <cause>`,
+/// exit 127 for ENOENT, 126 otherwise.
+pub fn exec_error(what: &OsStr, err: &io::Error) -> Error {
+    let status = if err.raw_os_error() == Some(libc::ENOENT) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
+    Error::os(format!("failed to execute {}", what.to_string_lossy()), err).with_status(status)
+}
+
+/// Replace the process with `argv[0]`, searched in `PATH` (`execvp(3)`).
+/// Returns only on failure, with the error to report.
+pub fn exec(argv: &[OsString]) -> Error {
+    let Some(prog) = argv.first() else {
+        return Error::msg("no program to execute");
+    };
+    let c_args: Result<Vec<CString>> = argv.iter().map(|a| cstring(a)).collect();
+    let c_args = match c_args {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let mut ptrs: Vec<*const libc::c_char> = c_args.iter().map(|c| c.as_ptr()).collect();
+    ptrs.push(std::ptr::null());
+    // SAFETY: ptrs is a NULL-terminated array of valid C strings that
+    // outlive the call.
+    unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
+    exec_error(prog, &io::Error::last_os_error())
+}
+
+/// The shell to start when no program is given: `$SHELL` if set and not
+/// empty, else the passwd entry's shell of the real uid, else `/bin/sh`
+/// (util-linux 2.42+).
+pub fn default_shell() -> OsString {
+    if let Some(s) = std::env::var_os("SHELL").filter(|s| !s.is_empty()) {
+        return s;
+    }
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    crate::users::user_shell(uid).filter(|s| !s.is_empty()).unwrap_or_else(|| OsString::from("/bin/sh"))
+}
+
+/// Start the [`default_shell`] as a login shell (`argv[0]` = `-` + its
+/// basename), as util-linux does. Returns only on failure.
+pub fn exec_shell() -> Error {
+    let shell = default_shell();
+    let base = crate::prog::basename(&shell);
+    let mut arg0 = b"-".to_vec();
+    arg0.extend_from_slice(base.as_bytes());
+    let (c_shell, c_arg0) = match (cstring(&shell), cstring(OsStr::from_bytes(&arg0))) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return e,
+    };
+    let ptrs = [c_arg0.as_ptr(), std::ptr::null()];
+    // SAFETY: valid C strings and a NULL-terminated argv.
+    unsafe { libc::execv(c_shell.as_ptr(), ptrs.as_ptr()) };
+    let err = io::Error::last_os_error();
+    exec_error(&shell, &err).with_hint(if err.raw_os_error() == Some(libc::ENOENT) {
+        Some("no program was given and there is no shell to start; name the program to run".into())
+    } else {
+        None
+    })
+}
+
+/// Run `operands` as the program, or the shell when there are none.
+/// Returns only on failure.
+pub fn exec_program_or_shell(operands: &[OsString]) -> Error {
+    if operands.is_empty() {
+        exec_shell()
+    } else {
+        exec(operands)
+    }
+}
+
+/// Which side of a `fork(2)` we are on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fork {
+    /// In the parent; the child's pid.
+    Parent(libc::pid_t),
+    /// In the child.
+    Child,
+}
+
+/// `fork(2)`. The caller must be single-threaded (nsutils tools are: they
+/// never start threads), so the child may run arbitrary code.
+pub fn fork() -> io::Result<Fork> {
+    // SAFETY: the tools are single-threaded; see the doc comment.
+    match unsafe { libc::fork() } {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(Fork::Child),
+        pid => Ok(Fork::Parent(pid)),
+    }
+}
+
+/// How a child ended (or stopped).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChildStatus {
+    /// `exit(code)`.
+    Exited(i32),
+    /// Killed by a signal.
+    Signaled(i32),
+    /// Stopped by a signal (only with `WUNTRACED`).
+    Stopped(i32),
+}
+
+impl ChildStatus {
+    /// Decode a `wait(2)` status word.
+    pub fn from_raw(status: libc::c_int) -> ChildStatus {
+        if libc::WIFEXITED(status) {
+            ChildStatus::Exited(libc::WEXITSTATUS(status))
+        } else if libc::WIFSIGNALED(status) {
+            ChildStatus::Signaled(libc::WTERMSIG(status))
+        } else {
+            ChildStatus::Stopped(libc::WSTOPSIG(status))
+        }
+    }
+}
+
+/// `waitpid(2)` for `pid`, retrying on EINTR.
+pub fn wait_pid(pid: libc::pid_t, flags: libc::c_int) -> io::Result<ChildStatus> {
+    loop {
+        let mut status = 0;
+        // SAFETY: status is a valid out-pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
+        if r >= 0 {
+            return Ok(ChildStatus::from_raw(status));
+        }
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(err);
+        }
+    }
+}
+
+/// End the process the way the child ended: its exit code, or death by the
+/// same signal ([`reraise`]).
+pub fn exit_like(status: ChildStatus) -> ! {
+    match status {
+        ChildStatus::Exited(code) => std::process::exit(code),
+        ChildStatus::Signaled(sig) | ChildStatus::Stopped(sig) => reraise(sig),
+    }
+}
+
+/// Die of `sig`: reset its action to the default, unblock it and send it to
+/// ourselves. SIGKILL and SIGSTOP cannot be reset (util-linux 2.38.1 tried
+/// and reported `sigprocmask unblock failed`); they are simply sent. If we
+/// survive (a signal whose default is not to terminate), exit 128+sig.
+pub fn reraise(sig: i32) -> ! {
+    // SAFETY: signal-disposition and mask calls with valid arguments.
+    unsafe {
+        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+            libc::signal(sig, libc::SIG_DFL);
+            let mut set = std::mem::zeroed::<libc::sigset_t>();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, sig);
+            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+        libc::kill(libc::getpid(), sig);
+    }
+    std::process::exit(128 + sig)
+}
+
+/// A saved signal mask, restored with [`SignalMask::restore`].
+#[derive(Clone, Copy)]
+pub struct SignalMask(libc::sigset_t);
+
+impl SignalMask {
+    /// Block `signals` and return the previous mask.
+    pub fn block(signals: &[i32]) -> io::Result<SignalMask> {
+        // SAFETY: sigset operations on a local set; sigprocmask with valid pointers.
+        unsafe {
+            let mut set = std::mem::zeroed::<libc::sigset_t>();
+            let mut old = std::mem::zeroed::<libc::sigset_t>();
+            libc::sigemptyset(&mut set);
+            for &s in signals {
+                libc::sigaddset(&mut set, s);
+            }
+            if libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(SignalMask(old))
+        }
+    }
+
+    /// Put the saved mask back.
+    pub fn restore(&self) -> io::Result<()> {
+        // SAFETY: self.0 is a mask the kernel gave us.
+        if unsafe { libc::sigprocmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+/// The environment as `NAME=value` strings (for building an exec
+/// environment without touching our own).
+pub fn environ_entries() -> Vec<OsString> {
+    std::env::vars_os()
+        .map(|(k, v)| {
+            let mut e = k.into_vec();
+            e.push(b'=');
+            e.extend(v.into_vec());
+            OsString::from_vec(e)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_error_statuses() {
+        let e = exec_error(OsStr::new("/x"), &io::Error::from_raw_os_error(libc::ENOENT));
+        assert_eq!(e.status(), 127);
+        assert_eq!(e.message(), "failed to execute /x: No such file or directory");
+        let e = exec_error(OsStr::new("/tmp"), &io::Error::from_raw_os_error(libc::EACCES));
+        assert_eq!(e.status(), 126);
+    }
+
+    #[test]
+    fn status_decoding() {
+        assert_eq!(ChildStatus::from_raw(7 << 8), ChildStatus::Exited(7));
+        assert_eq!(ChildStatus::from_raw(libc::SIGTERM), ChildStatus::Signaled(libc::SIGTERM));
+        assert_eq!(ChildStatus::from_raw((libc::SIGSTOP << 8) | 0x7f), ChildStatus::Stopped(libc::SIGSTOP));
+    }
+
+    #[test]
+    fn exec_of_missing_program_fails_with_127() {
+        // execvp only returns on failure, so this is safe to call in a test.
+        let e = exec(&[OsString::from("/nonexistent/nsutils-test-prog")]);
+        assert_eq!(e.status(), 127);
+    }
+}

@@ -1,0 +1,104 @@
+//! Signal names (`signal(7)`), parsed as util-linux does for
+//! `--kill-child=SIGNAME`: case-insensitive, optional `SIG` prefix,
+//! `RTMIN+n`/`RTMAX-n`.
+
+const NAMES: &[(&str, i32)] = &[
+    ("HUP", libc::SIGHUP),
+    ("INT", libc::SIGINT),
+    ("QUIT", libc::SIGQUIT),
+    ("ILL", libc::SIGILL),
+    ("TRAP", libc::SIGTRAP),
+    ("ABRT", libc::SIGABRT),
+    ("IOT", libc::SIGIOT),
+    ("BUS", libc::SIGBUS),
+    ("FPE", libc::SIGFPE),
+    ("KILL", libc::SIGKILL),
+    ("USR1", libc::SIGUSR1),
+    ("SEGV", libc::SIGSEGV),
+    ("USR2", libc::SIGUSR2),
+    ("PIPE", libc::SIGPIPE),
+    ("ALRM", libc::SIGALRM),
+    ("TERM", libc::SIGTERM),
+    ("STKFLT", libc::SIGSTKFLT),
+    ("CHLD", libc::SIGCHLD),
+    ("CLD", libc::SIGCHLD),
+    ("CONT", libc::SIGCONT),
+    ("STOP", libc::SIGSTOP),
+    ("TSTP", libc::SIGTSTP),
+    ("TTIN", libc::SIGTTIN),
+    ("TTOU", libc::SIGTTOU),
+    ("URG", libc::SIGURG),
+    ("XCPU", libc::SIGXCPU),
+    ("XFSZ", libc::SIGXFSZ),
+    ("VTALRM", libc::SIGVTALRM),
+    ("PROF", libc::SIGPROF),
+    ("WINCH", libc::SIGWINCH),
+    ("IO", libc::SIGIO),
+    ("POLL", libc::SIGPOLL),
+    ("PWR", libc::SIGPWR),
+    ("SYS", libc::SIGSYS),
+];
+
+/// The number of the signal called `name` (`TERM`, `sigterm`, `SIGTERM`,
+/// `RTMIN+2`); numbers are not names and give `None`.
+pub fn from_name(name: &str) -> Option<i32> {
+    let upper = name.to_ascii_uppercase();
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Some(&(_, n)) = NAMES.iter().find(|(s, _)| *s == bare) {
+        return Some(n);
+    }
+    let rtmin = libc::SIGRTMIN();
+    let rtmax = libc::SIGRTMAX();
+    let offset = |s: &str| -> Option<i32> {
+        if s.is_empty() {
+            Some(0)
+        } else if s.bytes().all(|b| b.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    if let Some(rest) = bare.strip_prefix("RTMIN") {
+        let n = match rest.strip_prefix('+') {
+            Some(d) => offset(d)?,
+            None if rest.is_empty() => 0,
+            None => return None,
+        };
+        return (rtmin + n <= rtmax).then_some(rtmin + n);
+    }
+    if let Some(rest) = bare.strip_prefix("RTMAX") {
+        let n = match rest.strip_prefix('-') {
+            Some(d) => offset(d)?,
+            None if rest.is_empty() => 0,
+            None => return None,
+        };
+        return (rtmax - n >= rtmin).then_some(rtmax - n);
+    }
+    None
+}
+
+/// The name of signal `sig` without `SIG` (`TERM`), if it has one.
+pub fn name_of(sig: i32) -> Option<&'static str> {
+    NAMES.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names() {
+        assert_eq!(from_name("SIGTERM"), Some(libc::SIGTERM));
+        assert_eq!(from_name("term"), Some(libc::SIGTERM));
+        assert_eq!(from_name("sigKill"), Some(libc::SIGKILL));
+        assert_eq!(from_name("9"), None);
+        assert_eq!(from_name("FOO"), None);
+        assert_eq!(from_name(""), None);
+        assert_eq!(from_name("RTMIN"), Some(libc::SIGRTMIN()));
+        assert_eq!(from_name("RTMIN+1"), Some(libc::SIGRTMIN() + 1));
+        assert_eq!(from_name("SIGRTMAX-1"), Some(libc::SIGRTMAX() - 1));
+        assert_eq!(from_name("RTMIN+100"), None);
+        assert_eq!(from_name("RTMIN1"), None);
+        assert_eq!(name_of(libc::SIGINT), Some("INT"));
+    }
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("ipcmk-rs", ipcmk_rs::ipcmk::run)
+}

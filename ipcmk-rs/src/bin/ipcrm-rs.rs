@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("ipcrm-rs", ipcmk_rs::ipcrm::run)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("ipcs-rs", ipcmk_rs::ipcs::run)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("lsns-rs", lsns_rs::run)
+}

@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("nsenter-rs", nsenter_rs::run)
+}

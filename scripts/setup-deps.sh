@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Install what the tests and the demo need that a fresh machine may lack.
+# A fresh machine has the Rust toolchain and util-linux; everything else is
+# checked here and installed from Debian's packages when missing (as root).
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have ip || need+=(iproute2)
+have groff || need+=(groff-base)
+have setpriv || need+=(util-linux)
+have python3 || need+=(python3)
+have bash || need+=(bash)
+have ps || need+=(procps)
+
+if ((${#need[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-deps: missing ${need[*]}; run as root to install them" >&2
+    exit 1
+  fi
+  echo "setup-deps: installing ${need[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,33 @@
+//! unshare-rs: run a program with some namespaces unshared from the parent.
+
+use std::ffi::OsString;
+
+use nsutils_common::cli::{Mode, Opt, Spec};
+use nsutils_common::{prog, Error, Result};
+
+const OPTS: &[Opt] = &[];
+
+/// The command line of `unshare-rs`.
+pub const SPEC: Spec = Spec {
+    name: "unshare-rs",
+    usage: &["[options] [<program> [<argument>...]]"],
+    about: "Run a program with some namespaces unshared from the parent.",
+    opts: OPTS,
+    section_titles: &[],
+    after_help: "",
+    man: "unshare-rs(1)",
+    mode: Mode::StopAtFirstOperand,
+};
+
+/// The clap `Command` of `unshare-rs` (for man pages, completions and tests).
+pub fn cli() -> clap::Command {
+    SPEC.to_clap()
+}
+
+/// Run `unshare-rs` with the arguments after argv[0]; returns the exit status.
+pub fn run(args: Vec<OsString>) -> Result<i32> {
+    let Some(_parsed) = prog::parse_or_info(&SPEC, &args)? else {
+        return Ok(0);
+    };
+    Err(Error::msg("not implemented yet"))
+}

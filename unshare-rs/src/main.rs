@@ -1,0 +1,3 @@
+fn main() {
+    nsutils_common::prog::main("unshare-rs", unshare_rs::run)
+}
