@@ -9,8 +9,10 @@
 //!   fork/wait, passing a child's status or fatal signal on.
 //! * [`users`] — uid/gid ↔ name lookups that degrade to numbers.
 //! * [`hints`] — one line of advice when a namespace syscall fails.
+//! * [`caps`] — ambient capabilities for `--keep-caps`.
 #![warn(missing_docs)]
 
+pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod hints;
