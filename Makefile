@@ -1,23 +1,77 @@
-# nsutils — build, test, demo and install.
+# nsutils — build, test, demo, install.
 #
-#   make demo      build the tools and run the walkthrough (root)
-#   make test      run every test (the command CI runs)
+#   make demo        build the tools and run the seeds' walkthrough (as root)
+#   make test        run every test (what CI runs)
+#   make static      stripped static musl binaries of all six, with their sizes
+#   make completions bash/zsh/fish completions into target/completions
+#   make install     binaries, man pages and completions under $(DESTDIR)$(PREFIX)
+#                    UTIL_LINUX_NAMES=1 also links unshare -> unshare-rs, …
+#   make uninstall   remove what install put there
+#   make bench       benchmarks against util-linux (bench/README.md)
 
-CARGO ?= cargo
+CARGO   ?= cargo
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+BASHDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+# where `install` takes the binaries from (built with `make release` unless overridden)
+BINSRC  ?= target/release
+UTIL_LINUX_NAMES ?= 0
+MUSL_TARGET ?= x86_64-unknown-linux-musl
 
-.PHONY: all build release test demo
+TOOLS    := unshare-rs nsenter-rs lsns-rs ipcmk-rs ipcs-rs ipcrm-rs
+PACKAGES := -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs
+MANPAGES := man/unshare-rs.1 man/nsenter-rs.1 man/lsns-rs.8 man/ipcmk-rs.1 man/ipcs-rs.1 man/ipcrm-rs.1
+COMPL    := target/completions
+
+.PHONY: all build release test demo static completions install uninstall bench clean-completions
 all: build
 
 build:
 	$(CARGO) build --workspace --bins
 
 release:
-	$(CARGO) build --release --workspace --bins
+	$(CARGO) build --release $(PACKAGES) --bins
 
 test:
 	scripts/test.sh
 
 demo:
 	scripts/setup-deps.sh
-	$(CARGO) build --release --workspace --bins
+	$(CARGO) build --release $(PACKAGES) --bins
 	scripts/demo.sh target/release
+
+static:
+	scripts/static.sh $(MUSL_TARGET)
+
+# GEN: an already built nsutils-gen (else cargo builds and runs it)
+completions:
+	$(if $(GEN),$(GEN),$(CARGO) run --quiet -p nsutils-tests --bin nsutils-gen --) completions $(COMPL)
+
+bench:
+	bench/run.sh
+
+# `install` builds the release binaries first unless BINSRC points elsewhere
+install: $(if $(filter target/release,$(BINSRC)),release) completions
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(BASHDIR) $(DESTDIR)$(ZSHDIR) $(DESTDIR)$(FISHDIR)
+	for t in $(TOOLS); do install -m 0755 $(BINSRC)/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in $(MANPAGES); do s=$${m##*.}; install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+	for t in $(TOOLS); do \
+		install -m 0644 $(COMPL)/bash/$$t $(DESTDIR)$(BASHDIR)/$$t; \
+		install -m 0644 $(COMPL)/zsh/_$$t $(DESTDIR)$(ZSHDIR)/_$$t; \
+		install -m 0644 $(COMPL)/fish/$$t.fish $(DESTDIR)$(FISHDIR)/$$t.fish; \
+	done
+	if [ "$(UTIL_LINUX_NAMES)" = 1 ]; then \
+		for t in $(TOOLS); do ln -sf $$t $(DESTDIR)$(BINDIR)/$${t%-rs}; done; \
+	fi
+
+uninstall:
+	for t in $(TOOLS); do \
+		rm -f $(DESTDIR)$(BINDIR)/$$t $(DESTDIR)$(BASHDIR)/$$t $(DESTDIR)$(ZSHDIR)/_$$t $(DESTDIR)$(FISHDIR)/$$t.fish; \
+		l=$(DESTDIR)$(BINDIR)/$${t%-rs}; [ -L $$l ] && [ "$$(readlink $$l)" = $$t ] && rm -f $$l || true; \
+	done
+	for m in $(MANPAGES); do s=$${m##*.}; rm -f $(DESTDIR)$(MANDIR)/man$$s/$${m#man/}; done

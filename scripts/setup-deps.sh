@@ -13,6 +13,11 @@ have python3 || need+=(python3)
 have bash || need+=(bash)
 have ps || need+=(procps)
 
+# the static (musl) build is tested too: the scratch-container drop-in tests
+if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
+  rustup target add x86_64-unknown-linux-musl
+fi
+
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup-deps: missing ${need[*]}; run as root to install them" >&2

@@ -6,4 +6,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-deps.sh
 cargo build --workspace --bins
+# static binaries for the scratch-container tests (tests/tests/container.rs)
+cargo build --target x86_64-unknown-linux-musl -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs --bins
 cargo test --workspace "$@"

@@ -20,6 +20,8 @@
 //! * [`differential`] / [`assert_same`] — the same argv through ours and
 //!   `/usr/bin/<tool>`, comparing stdout, exit status and stderr.
 
+pub mod container;
+
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
@@ -707,4 +709,29 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .split_whitespace()
         .filter_map(|s| s.parse().ok())
         .collect()
+}
+
+/// The clap `Command` of every binary, by binary name (for completions,
+/// man-page checks and CLI consistency tests).
+pub fn clis() -> Vec<(&'static str, clap::Command)> {
+    vec![
+        ("unshare-rs", unshare_rs::cli()),
+        ("nsenter-rs", nsenter_rs::cli()),
+        ("lsns-rs", lsns_rs::cli()),
+        ("ipcmk-rs", ipcmk_rs::ipcmk::cli()),
+        ("ipcs-rs", ipcmk_rs::ipcs::cli()),
+        ("ipcrm-rs", ipcmk_rs::ipcrm::cli()),
+    ]
+}
+
+/// The option table of every binary, by binary name.
+pub fn specs() -> Vec<(&'static str, &'static nsutils_common::cli::Spec)> {
+    vec![
+        ("unshare-rs", &unshare_rs::SPEC),
+        ("nsenter-rs", &nsenter_rs::SPEC),
+        ("lsns-rs", &lsns_rs::SPEC),
+        ("ipcmk-rs", &ipcmk_rs::ipcmk::SPEC),
+        ("ipcs-rs", &ipcmk_rs::ipcs::SPEC),
+        ("ipcrm-rs", &ipcmk_rs::ipcrm::SPEC),
+    ]
 }
