@@ -12,6 +12,8 @@ have setpriv || need+=(util-linux)
 have python3 || need+=(python3)
 have bash || need+=(bash)
 have ps || need+=(procps)
+# newuidmap/newgidmap: unshare-rs ID ranges as an ordinary user (tests)
+have newuidmap || need+=(uidmap)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

@@ -206,50 +206,57 @@ extern "C" fn forward_signal(sig: libc::c_int) {
 }
 
 /// How the waiting parent treats SIGINT and SIGTERM, undone in the child.
-enum ParentSignals {
-    /// Blocked (util-linux's default): the old mask.
-    Blocked(SignalMask),
-    /// Relayed to the child: the old actions.
-    Forwarded(Vec<(i32, libc::sigaction)>),
+///
+/// Both are blocked before the fork. With `--forward-signals` the parent
+/// unblocks them again once it knows the child's pid, so a signal that
+/// arrives around the fork is relayed rather than lost.
+struct ParentSignals {
+    mask: SignalMask,
+    /// The actions replaced by the forwarding handler.
+    old_actions: Vec<(i32, libc::sigaction)>,
 }
+
+const HELD: [i32; 2] = [libc::SIGINT, libc::SIGTERM];
 
 impl ParentSignals {
     fn set_up(forward: bool) -> Result<ParentSignals> {
-        let signals = [libc::SIGINT, libc::SIGTERM];
-        if !forward {
-            let mask = SignalMask::block(&signals).map_err(|e| Error::os("sigprocmask block failed", &e))?;
-            return Ok(ParentSignals::Blocked(mask));
-        }
-        let mut old = Vec::new();
-        for sig in signals {
-            // SAFETY: a zeroed sigaction is valid; we fill handler, mask, flags.
-            unsafe {
-                let mut sa: libc::sigaction = std::mem::zeroed();
-                sa.sa_sigaction = forward_signal as extern "C" fn(libc::c_int) as usize;
-                sa.sa_flags = libc::SA_RESTART;
-                libc::sigemptyset(&mut sa.sa_mask);
-                let mut prev: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(sig, &sa, &mut prev) < 0 {
-                    return Err(Error::os("sigaction failed", &io::Error::last_os_error()));
+        let mask = SignalMask::block(&HELD).map_err(|e| Error::os("sigprocmask block failed", &e))?;
+        let mut old_actions = Vec::new();
+        if forward {
+            for sig in HELD {
+                // SAFETY: a zeroed sigaction is valid; we fill handler, mask, flags.
+                unsafe {
+                    let mut sa: libc::sigaction = std::mem::zeroed();
+                    sa.sa_sigaction = forward_signal as extern "C" fn(libc::c_int) as usize;
+                    sa.sa_flags = libc::SA_RESTART;
+                    libc::sigemptyset(&mut sa.sa_mask);
+                    let mut prev: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, &sa, &mut prev) < 0 {
+                        return Err(Error::os("sigaction failed", &io::Error::last_os_error()));
+                    }
+                    old_actions.push((sig, prev));
                 }
-                old.push((sig, prev));
             }
         }
-        Ok(ParentSignals::Forwarded(old))
+        Ok(ParentSignals { mask, old_actions })
     }
 
-    /// In the child: back to what we inherited.
-    fn undo(self) -> Result<()> {
-        match self {
-            ParentSignals::Blocked(mask) => mask.restore().map_err(|e| Error::os("sigprocmask restore failed", &e)),
-            ParentSignals::Forwarded(old) => {
-                for (sig, sa) in old {
-                    // SAFETY: restoring an action the kernel gave us.
-                    unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) };
-                }
-                Ok(())
-            }
+    /// In the parent, once `CHILD` is set: start relaying (forwarding only;
+    /// otherwise the signals stay blocked while we wait).
+    fn parent_ready(&self) -> Result<()> {
+        if self.old_actions.is_empty() {
+            return Ok(());
         }
+        self.mask.restore().map_err(|e| Error::os("sigprocmask restore failed", &e))
+    }
+
+    /// In the child: back to the actions and mask we inherited.
+    fn undo(self) -> Result<()> {
+        for (sig, sa) in &self.old_actions {
+            // SAFETY: restoring an action the kernel gave us.
+            unsafe { libc::sigaction(*sig, sa, std::ptr::null_mut()) };
+        }
+        self.mask.restore().map_err(|e| Error::os("sigprocmask restore failed", &e))
     }
 }
 
@@ -323,6 +330,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
         }
         Fork::Parent(child) => {
             CHILD.store(child, Ordering::Relaxed);
+            signals.parent_ready()?;
             drop(parent_fd);
             if let (Some(binder), Some((rx, tx))) = (binder, sync) {
                 drop(rx);
