@@ -17,6 +17,15 @@ pub enum WriteError {
     Write(io::Error),
 }
 
+impl WriteError {
+    /// The errno of the failed call.
+    pub fn errno(&self) -> Option<i32> {
+        match self {
+            WriteError::Open(e) | WriteError::Write(e) => e.raw_os_error(),
+        }
+    }
+}
+
 /// The system calls of the setup steps.
 pub trait Kernel {
     /// `prctl(PR_SET_PDEATHSIG, sig)`.

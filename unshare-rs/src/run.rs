@@ -160,9 +160,7 @@ fn write_id_ranges(plan: &Plan, pid: libc::pid_t) -> i32 {
             match k.write_file(&path, idmap::map_text(ranges).as_bytes()) {
                 Ok(()) => 0,
                 Err(e) => {
-                    let hint = hints::map_write(match &e {
-                        crate::kernel::WriteError::Open(e) | crate::kernel::WriteError::Write(e) => e.raw_os_error(),
-                    });
+                    let hint = hints::map_write(e.errno());
                     report(setup::write_error(&path, e).with_hint(hint))
                 }
             }

@@ -44,12 +44,6 @@ pub fn write_error(path: &Path, e: WriteError) -> Error {
     }
 }
 
-fn errno(e: &WriteError) -> Option<i32> {
-    match e {
-        WriteError::Open(e) | WriteError::Write(e) => e.raw_os_error(),
-    }
-}
-
 /// Write `/proc/self/setgroups`; a kernel without the file (before 3.19)
 /// has no setgroups restriction, so its absence is not an error.
 fn write_setgroups(k: &mut dyn Kernel, value: SetGroups) -> Result<()> {
@@ -69,7 +63,7 @@ fn write_single_map(k: &mut dyn Kernel, file: &str, map: &IdMap) -> Result<()> {
     let path = PathBuf::from(format!("/proc/self/{file}"));
     let line = format!("{} {} 1", r.inner, r.outer);
     k.write_file(&path, line.as_bytes()).map_err(|e| {
-        let hint = hints::map_write(errno(&e));
+        let hint = hints::map_write(e.errno());
         write_error(&path, e).with_hint(hint)
     })
 }
@@ -135,13 +129,18 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
     }
 
     write_single_map(k, "uid_map", &plan.uid_map)?;
-    if matches!(plan.gid_map, IdMap::Single(_)) {
+    let single_gid = matches!(plan.gid_map, IdMap::Single(_));
+    if single_gid {
         // unprivileged gid_map writes need setgroups denied first (Linux 3.19)
         write_setgroups(k, SetGroups::Deny)?;
         write_single_map(k, "gid_map", &plan.gid_map)?;
     }
-    if let Some(value) = plan.setgroups {
-        write_setgroups(k, value)?;
+    match plan.setgroups {
+        // already denied; util-linux writes it again, which the kernel
+        // refuses once gid_map is written (EPERM)
+        Some(SetGroups::Deny) if single_gid => {}
+        Some(value) => write_setgroups(k, value)?,
+        None => {}
     }
 
     if plan.creates(NsType::Mnt) && plan.propagation != Propagation::Unchanged {
@@ -258,7 +257,6 @@ mod tests {
                 "write /proc/self/uid_map 1000 1000 1",
                 "write /proc/self/setgroups deny",
                 "write /proc/self/gid_map 1000 1000 1",
-                "write /proc/self/setgroups deny",
                 "mount none / - 0x84000",
                 "chroot /r",
                 "chdir /w",
@@ -347,6 +345,13 @@ mod tests {
         assert_eq!(e.message(), "cannot open /proc/self/gid_map: Permission denied");
         let e = fails(&["--kill-child"], "pdeathsig", libc::EINVAL);
         assert_eq!(e.message(), "prctl failed: Invalid argument");
+    }
+
+    #[test]
+    fn explicit_setgroups() {
+        assert_eq!(calls(&["-U", "--setgroups=allow"]), ["write /proc/self/setgroups allow"]);
+        assert_eq!(calls(&["--map-user=0", "--setgroups=deny"]).len(), 2);
+        assert_eq!(calls(&["--map-users=0:0:1", "--map-groups=0:0:1", "--setgroups=deny"]).len(), 1);
     }
 
     #[test]
