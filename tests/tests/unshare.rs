@@ -576,6 +576,17 @@ fn root_and_working_directory() {
 }
 
 #[test]
+fn setuid_and_setgid_before_exec() {
+    if !require_root("setuid_and_setgid_before_exec") {
+        return;
+    }
+    same(&["-S", "1", "-G", "1", "id"]);
+    us().args(["-S", "1", "-G", "1", "sh", "-c", "id -u; id -g; id -G"]).run().success().stdout_is("1\n1\n1\n");
+    // as root in a user namespace: setgroups is still allowed with -U alone
+    same(&["-U", "--map-user=0", "-S", "0", "id", "-u"]);
+}
+
+#[test]
 fn binfmt_misc_of_its_own() {
     if !require_root("binfmt_misc_of_its_own") {
         return;
