@@ -12,6 +12,8 @@ have setpriv || need+=(util-linux)
 have python3 || need+=(python3)
 have bash || need+=(bash)
 have ps || need+=(procps)
+# newuidmap/newgidmap: unshare-rs ID ranges as an ordinary user (tests)
+have newuidmap || need+=(uidmap)
 
 # the static (musl) build is tested too: the scratch-container drop-in tests
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then

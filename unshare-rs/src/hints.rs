@@ -1,0 +1,94 @@
+//! One line of advice for the failures specific to unshare: ID map
+//! writes, persistence bind mounts, proc and binfmt_misc mounts. (Failures
+//! of `unshare(2)` itself get their advice from `nsutils_common::hints`.)
+
+use std::io;
+use std::path::Path;
+
+use nsutils_common::ns::NsType;
+
+use crate::options::Plan;
+
+/// Writing `/proc/…/uid_map` or `gid_map` failed.
+pub fn map_write(errno: Option<i32>) -> Option<String> {
+    match errno? {
+        libc::EPERM | libc::EACCES => Some(
+            "without CAP_SETUID/CAP_SETGID only your own uid and gid can be mapped, and only if they are \
+             mapped in the current user namespace; use --map-users/--map-groups (newuidmap) or run as root"
+                .into(),
+        ),
+        libc::EINVAL => Some("the map has overlapping or out-of-range IDs".into()),
+        _ => None,
+    }
+}
+
+/// `setgroups(2)` failed before `--setgid`.
+pub fn setgroups(e: &io::Error) -> Option<String> {
+    (e.raw_os_error() == Some(libc::EPERM)).then(|| {
+        "setgroups(2) is denied in this user namespace (-r, -c and --map-group deny it): \
+         drop --setgid, or map groups with --map-groups"
+            .into()
+    })
+}
+
+/// Writing `/proc/self/timens_offsets` failed.
+pub fn time_offset(errno: Option<i32>) -> Option<String> {
+    match errno? {
+        libc::EACCES => Some("offsets can only be set before a process enters the time namespace".into()),
+        libc::EPERM => Some("setting clock offsets needs CAP_SYS_TIME in the time namespace's user namespace".into()),
+        libc::ERANGE | libc::EINVAL => Some("the offset is out of the range the kernel accepts".into()),
+        _ => None,
+    }
+}
+
+/// Mounting proc for `--mount-proc` failed.
+pub fn proc_mount(plan: &Plan, e: &io::Error) -> Option<String> {
+    match e.raw_os_error()? {
+        libc::EPERM if !plan.creates(NsType::Pid) => {
+            Some("proc can only be mounted by the owner of the PID namespace: add --pid --fork (-pf)".into())
+        }
+        libc::EPERM if !plan.fork => Some("the new PID namespace gets its first process only with --fork (-f)".into()),
+        libc::ENOENT => Some("the mount point must exist".into()),
+        _ => None,
+    }
+}
+
+/// Mounting binfmt_misc failed.
+pub fn binfmt_mount(errno: Option<i32>) -> Option<String> {
+    match errno? {
+        libc::EPERM | libc::ENODEV | libc::EINVAL => {
+            Some("binfmt_misc can be mounted in a user namespace since Linux 6.7 (CONFIG_BINFMT_MISC)".into())
+        }
+        libc::ENOENT => Some("the mount point must exist".into()),
+        _ => None,
+    }
+}
+
+/// Bind-mounting a namespace onto its persistence file failed.
+pub fn bind(ty: NsType, file: &Path, errno: Option<i32>) -> Option<String> {
+    let shown = file.display();
+    match errno? {
+        libc::ENOENT if ty == NsType::Pid => {
+            Some("a PID namespace exists only once its first process is forked: add --fork (-f) to --pid=FILE".into())
+        }
+        libc::ENOENT => Some(format!("{shown} must exist: create it first (touch {shown})")),
+        libc::EINVAL if ty == NsType::Mnt => Some(format!(
+            "{shown} must not be on a shared mount (make its directory a private mount first: \
+             mount --bind DIR DIR; mount --make-private DIR)"
+        )),
+        libc::EPERM | libc::EACCES => {
+            Some("bind mounts need CAP_SYS_ADMIN in the original mount namespace: run as root".into())
+        }
+        _ => None,
+    }
+}
+
+/// `newuidmap`/`newgidmap` could not be executed.
+pub fn id_helper(helper: &str, errno: Option<i32>) -> Option<String> {
+    (errno == Some(libc::ENOENT)).then(|| {
+        format!(
+            "{helper} writes ID ranges for ordinary users: install it (shadow-utils; Debian/Ubuntu package \
+             uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or run as root"
+        )
+    })
+}
