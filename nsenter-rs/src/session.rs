@@ -592,7 +592,8 @@ impl Credentials {
             }
             // SAFETY: plain syscall.
             if unsafe { libc::setgid(gid) } < 0 {
-                return Err(Error::os("setgid failed", &io::Error::last_os_error()));
+                let e = io::Error::last_os_error();
+                return Err(Error::os("setgid failed", &e).with_hint(self.unmapped_hint("gid", gid, &e)));
             }
         }
         let keep_caps = keep_caps && self.entered_user;
@@ -603,13 +604,27 @@ impl Credentials {
             }
             // SAFETY: plain syscall.
             if unsafe { libc::setuid(uid) } < 0 {
-                return Err(Error::os("setuid failed", &io::Error::last_os_error()));
+                let e = io::Error::last_os_error();
+                return Err(Error::os("setuid failed", &e).with_hint(self.unmapped_hint("uid", uid, &e)));
             }
         }
         if keep_caps {
             keep_capabilities().map_err(|e| Error::os("cannot make capabilities ambient", &e))?;
         }
         Ok(())
+    }
+}
+
+impl Credentials {
+    /// EINVAL from setuid/setgid in a user namespace: the id has no mapping.
+    fn unmapped_hint(&self, what: &str, id: u32, err: &io::Error) -> Option<String> {
+        (self.entered_user && err.raw_os_error() == Some(libc::EINVAL)).then(|| {
+            let opt = if what == "uid" { "-S" } else { "-G" };
+            format!(
+                "{what} {id} is not mapped in the user namespace entered; \
+                 pick a mapped one with {opt}, or keep ours with --preserve-credentials"
+            )
+        })
     }
 }
 
