@@ -151,7 +151,8 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
             Ok(fd) => {
                 if let Some(inode) = t.inode {
                     if fd.inode().ok() != Some(inode) {
-                        return Err(no_pidfd(t.pid, &io::Error::from_raw_os_error(libc::ESRCH)));
+                        let hint = format!("process {} is not the one whose pidfd inode is {inode}", t.pid);
+                        return Err(no_pidfd(t.pid, &io::Error::from_raw_os_error(libc::ESRCH)).with_hint(Some(hint)));
                     }
                 }
                 opened.pidfd = Some(fd);
@@ -189,8 +190,9 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
         given.push((NsType::User, user));
     }
 
-    // Target namespaces through the pidfd in one step, or file by file.
-    let use_pidfd = opened.pidfd.is_some() && kernel_at_least(5, 8);
+    // Target namespaces through the pidfd in one step, or file by file
+    // (before Linux 5.8, or when asked to: NSUTILS_NO_PIDFD, for tests).
+    let use_pidfd = opened.pidfd.is_some() && kernel_at_least(5, 8) && std::env::var_os("NSUTILS_NO_PIDFD").is_none();
     if let Some(t) = plan.target.filter(|_| !from_target.is_empty()) {
         if use_pidfd {
             let reenters = from_target.contains(&NsType::User)
@@ -256,8 +258,7 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
 
 /// util-linux 2.43's message when the target cannot be pinned.
 fn no_pidfd(pid: libc::pid_t, err: &io::Error) -> Error {
-    let hint = (err.raw_os_error() == Some(libc::ESRCH))
-        .then(|| format!("no process with PID {pid} (and, if given, that pidfd inode) exists"));
+    let hint = (err.raw_os_error() == Some(libc::ESRCH)).then(|| format!("no process with PID {pid} exists"));
     Error::os(format!("failed to obtain a valid file descriptor for PID {pid}"), err).with_hint(hint)
 }
 

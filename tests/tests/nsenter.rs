@@ -34,6 +34,20 @@ fn ours() -> Cmd {
     tool("nsenter-rs")
 }
 
+/// Ours entering through a pidfd (`false`), or through /proc/PID/ns files
+/// as on kernels before 5.8 (`true`).
+fn ours_via(files: bool) -> Cmd {
+    with_files(ours(), files)
+}
+
+fn with_files(c: Cmd, files: bool) -> Cmd {
+    if files {
+        c.env("NSUTILS_NO_PIDFD", "1")
+    } else {
+        c
+    }
+}
+
 fn comm(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
 }
@@ -236,8 +250,10 @@ fn every_namespace_type_is_entered_by_option_and_by_file() {
         for spelling in
             [vec!["-t".to_string(), t.pid(), short.to_string()], vec![format!("--{long}=/proc/{}/ns/{ns}", t.pid)]]
         {
-            let out = ours().args(&spelling).args(["readlink", proc_file.as_str()]).run();
-            out.success().stdout_is(&want);
+            for files in [false, true] {
+                let out = ours_via(files).args(&spelling).args(["readlink", proc_file.as_str()]).run();
+                out.success().stdout_is(&want);
+            }
         }
     }
 }
@@ -281,8 +297,13 @@ fn all_enters_a_container_with_a_user_namespace_as_root_and_as_its_owner() {
     let args = ["-t", &t.pid(), "-a", "sh", "-c", &script];
     let (o, th) = differential("nsenter", args, |c| c);
     assert_same_with(&o, &th, without_hints);
+    let (_, th_files) = differential("nsenter", args, |c| with_files(c, true));
+    let files = ours_via(true).args(args).run();
+    assert_same_with(&files, &th_files, without_hints);
+    // as the container's owner (util-linux 2.38.1 fails: setgroups is denied)
     let mine = ours().args(args).as_nobody().run();
-    for out in [&o, &mine] {
+    let mine_files = ours_via(true).args(args).as_nobody().run();
+    for out in [&o, &files, &mine, &mine_files] {
         out.success();
         let lines: Vec<&str> = out.stdout.lines().collect();
         assert_eq!(lines[..3], [name.as_str(), "0", "0"]);
@@ -321,12 +342,15 @@ fn an_unprivileged_user_enters_its_own_user_namespace() {
     }
     // `unshare -r` as nobody: a user namespace mapping nobody to 0
     let t = Target::start(unshare_cmd(&["-r"], sleeper()).as_nobody());
-    let out = ours().as_nobody().args(["-t", &t.pid(), "-U", "sh", "-c", "id -u; readlink /proc/self/ns/user"]).run();
-    out.success().stdout_is(&format!("0\n{}\n", t.link("user")));
-    // --all: everything else is shared (and owned by the init user
-    // namespace, so entering it would fail); util-linux 2.38.1 fails here
-    let out = ours().as_nobody().args(["-t", &t.pid(), "-a", "sh", "-c", "id -u; readlink /proc/self/ns/user"]).run();
-    out.success().stdout_is(&format!("0\n{}\n", t.link("user")));
+    let script = "id -u; readlink /proc/self/ns/user";
+    for files in [false, true] {
+        let out = ours_via(files).as_nobody().args(["-t", &t.pid(), "-U", "sh", "-c", script]).run();
+        out.success().stdout_is(&format!("0\n{}\n", t.link("user")));
+        // --all: everything else is shared (and owned by the init user
+        // namespace, so entering it would fail); util-linux 2.38.1 fails here
+        let out = ours_via(files).as_nobody().args(["-t", &t.pid(), "-a", "sh", "-c", script]).run();
+        out.success().stdout_is(&format!("0\n{}\n", t.link("user")));
+    }
 }
 
 #[test]
@@ -488,7 +512,13 @@ fn a_target_we_may_not_enter() {
     let out = ours().as_nobody().args(["-t", &t.pid(), "-n", "true"]).run();
     out.fails_with("nsenter-rs", "reassociate to namespaces failed: Operation not permitted", 1);
     hint_has(&out, "CAP_SYS_ADMIN");
-    // through the file: open(2) refuses
+    // through /proc/PID/ns (kernels before 5.8): as util-linux 2.38.1
+    let args = ["-t", &t.pid(), "-n", "true"];
+    let (o, th) = differential("nsenter", args, |c| with_files(c, true).as_nobody());
+    assert_same_with(&o, &th, without_hints);
+    o.fails_with("nsenter", &format!("cannot open /proc/{}/ns/net: Permission denied", t.pid), 1);
+    hint_has(&o, "CAP_SYS_PTRACE");
+    // a file given by name: open(2) refuses
     let file = format!("/proc/{}/ns/net", t.pid);
     let out = ours().as_nobody().args([format!("--net={file}").as_str(), "true"]).run();
     out.fails_with("nsenter-rs", &format!("cannot open {file}: Permission denied"), 1);
