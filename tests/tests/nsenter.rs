@@ -864,3 +864,49 @@ fn namespace_ids_and_files_whose_names_start_with_a_colon() {
         out.code(1).stderr_has(&format!("cannot open :{id}: opening a namespace by ID needs Linux 6.19 or later"));
     }
 }
+
+// ------------------------------------------------------------- man page
+
+/// The `-x`/`--long` spellings of option lines: in `--help` (lines that
+/// start with a space and a dash) or in the man page (`.TP` paragraph heads).
+fn spellings(lines: impl Iterator<Item = String>) -> std::collections::BTreeSet<String> {
+    let mut set = std::collections::BTreeSet::new();
+    for l in lines {
+        for word in l.split(|c: char| c == ' ' || c == ',' || c == '[' || c == '=' || c == '"') {
+            let w = word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
+            let is_long = w.starts_with("--") && w.len() > 2;
+            let is_short = w.len() == 2 && w.starts_with('-') && w.as_bytes()[1].is_ascii_alphabetic();
+            if is_long || is_short {
+                set.insert(w.to_string());
+            }
+        }
+    }
+    set
+}
+
+#[test]
+fn man_page_documents_every_option_and_nothing_else() {
+    let help = ours().arg("--help").run();
+    help.success();
+    let from_help =
+        spellings(help.stdout.lines().filter(|l| l.starts_with(' ') && l.trim_start().starts_with('-')).map(|l| {
+            // the option column only, not the description
+            l.split("  ").find(|s| !s.is_empty()).unwrap_or("").to_string()
+        }));
+    let page = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../man/nsenter-rs.1")).unwrap();
+    let lines: Vec<&str> = page.lines().collect();
+    let heads = lines
+        .windows(2)
+        .filter(|w| w[0] == ".TP" && (w[1].starts_with(".B") || w[1].starts_with(".BR")) && w[1].contains("\\-"))
+        .map(|w| w[1].replace("\\-", "-").replace("\\fR", " ").replace("\\fI", " ").replace("\\fB", " "));
+    let from_man = spellings(heads);
+    assert_eq!(from_man, from_help);
+    assert!(from_help.contains("--net-socket") && from_help.contains("-Z") && from_help.contains("--user-parent"));
+    if Path::new("/usr/bin/groff").exists() {
+        let out = Cmd::new("groff")
+            .args(["-man", "-ww", "-z"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../man/nsenter-rs.1"))
+            .run();
+        out.success().no_stderr();
+    }
+}
