@@ -102,6 +102,14 @@ impl Drop for Target {
     fn drop(&mut self) {
         // SAFETY: kill has no memory effects.
         unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
+        // let the holder reap it and exit by itself, so no orphaned zombie
+        // is left to init; the ChildGuard then kills what remains
+        for _ in 0..200 {
+            if !matches!(self.holder.0.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 }
 
@@ -540,6 +548,15 @@ fn argument_errors_follow_upstream() {
     for (args, msg) in cases {
         ul_named("nsenter").args(args).run().fails_with("nsenter", &msg, 1).no_stdout();
     }
+    // our own user namespace cannot be entered again (the spec's sample):
+    // HEAD's pidfd wording, and util-linux 2.38.1's through /proc files
+    let out = ours().args(["-t", &me, "-U", "true"]).run();
+    out.fails_with("nsenter-rs", "reassociate to namespaces failed: Invalid argument", 1);
+    hint_has(&out, "the user namespace we are in");
+    let (o, th) = differential("nsenter", ["-t", &me, "-U", "true"], |c| with_files(c, true));
+    assert_same_with(&o, &th, without_hints);
+    o.fails_with("nsenter", "reassociate to namespace 'ns/user' failed: Invalid argument", 1);
+    hint_has(&o, "the user namespace we are in");
     // -W takes an attached value (util-linux ≥2.39): say so instead of
     // executing the directory
     let out = ours().args(["-t", &me, "-u", "-W", "/tmp", "pwd"]).run();
@@ -671,7 +688,13 @@ fn the_program_gets_only_the_descriptors_we_were_given() {
     // program would have had without us
     let start =
         |prog: &[&str]| Cmd::new("bash").args(["-c", "exec 7</etc/hostname; exec \"$@\"", "bash"]).args(prog).spawn();
-    let sleeping = |pid: u32| wait_until(10, "the program to run", || comm(pid) == "sleep");
+    // asleep in nanosleep: done with start-up (its locale files are closed)
+    let sleeping = |pid: u32| {
+        wait_until(10, "the program to sleep", || {
+            comm(pid) == "sleep"
+                && std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("nanosleep"))
+        })
+    };
     let baseline = {
         let g = ChildGuard(start(&["sleep", "30"]));
         sleeping(g.pid());
