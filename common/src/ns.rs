@@ -236,6 +236,19 @@ impl NsFile {
         sys::setns(self.fd.as_fd(), ty.map(NsType::clone_flag).unwrap_or(0))
     }
 
+    /// The namespace's 64-bit id (`NS_GET_ID`, Linux 6.18), which unlike the
+    /// inode number is never reused.
+    pub fn ns_id(&self) -> io::Result<u64> {
+        sys::ns_get_id(self.fd.as_fd())
+    }
+
+    /// Open the namespace of type `ty` whose id ([`NsFile::ns_id`]) is `id`
+    /// (`open_by_handle_at(2)` on nsfs). Looking a namespace up by its id
+    /// alone needs Linux 6.19; older kernels fail (`ESTALE`, `EBADF`, …).
+    pub fn open_by_id(id: u64, ty: NsType) -> io::Result<NsFile> {
+        sys::open_nsfs_handle(id, ty.clone_flag(), 0).map(NsFile::from_fd)
+    }
+
     /// The network namespace of a socket (`SIOCGSKNS`, Linux 4.9).
     pub fn of_socket(sock: BorrowedFd<'_>) -> io::Result<NsFile> {
         sys::ioctl_fd(sock, sys::SIOCGSKNS).map(NsFile::from_fd)

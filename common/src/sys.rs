@@ -21,6 +21,16 @@ pub const NS_GET_NSTYPE: libc::c_ulong = (NSIO << 8) | 0x3;
 /// (`_IO` in the header although it writes a `uid_t`).
 pub const NS_GET_OWNER_UID: libc::c_ulong = (NSIO << 8) | 0x4;
 
+/// `NS_GET_ID` (`<linux/nsfs.h>`, Linux 6.18): the 64-bit id of a namespace,
+/// unique for the system's lifetime (`_IOR(NSIO, 0xd, __u64)`).
+pub const NS_GET_ID: libc::c_ulong = 0x8008_b70d;
+
+/// `FD_NSFS_ROOT` (`<linux/fcntl.h>`): the mount argument of
+/// `open_by_handle_at(2)` that means "the nsfs file system".
+pub const FD_NSFS_ROOT: libc::c_int = -10003;
+/// `FILEID_NSFS` (`<linux/exportfs.h>`): the file-handle type of namespaces.
+pub const FILEID_NSFS: libc::c_int = 0xf1;
+
 /// `SIOCGSKNS` (`<linux/sockios.h>`, Linux 4.9): fd of a socket's network namespace.
 pub const SIOCGSKNS: libc::c_ulong = 0x894C;
 
@@ -111,6 +121,43 @@ pub fn ns_owner_uid(fd: BorrowedFd<'_>) -> io::Result<libc::uid_t> {
     Ok(uid)
 }
 
+/// `NS_GET_ID`: the namespace's 64-bit id (Linux 6.18).
+pub fn ns_get_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    let mut id: u64 = 0;
+    // SAFETY: the kernel writes one __u64 to the pointer we pass.
+    let ret = unsafe { libc::ioctl(fd.as_raw_fd(), NS_GET_ID as _, &mut id as *mut u64) };
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(id)
+}
+
+/// `open_by_handle_at(2)` of an nsfs handle (`struct nsfs_file_handle`:
+/// id, `CLONE_NEW*` type, inode; 0 means "any" where the kernel allows it).
+/// The descriptor is close-on-exec.
+pub fn open_nsfs_handle(ns_id: u64, ns_type: libc::c_int, ns_inum: u32) -> io::Result<OwnedFd> {
+    #[repr(C)]
+    struct Handle {
+        handle_bytes: libc::c_uint,
+        handle_type: libc::c_int,
+        ns_id: u64,
+        ns_type: u32,
+        ns_inum: u32,
+    }
+    let mut h = Handle { handle_bytes: 16, handle_type: FILEID_NSFS, ns_id, ns_type: ns_type as u32, ns_inum };
+    // SAFETY: h is a valid struct file_handle with 16 bytes of payload.
+    let fd = cvt(unsafe {
+        libc::syscall(
+            libc::SYS_open_by_handle_at,
+            FD_NSFS_ROOT,
+            &mut h as *mut Handle,
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        )
+    })?;
+    // SAFETY: the kernel just gave us this descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +168,8 @@ mod tests {
         assert_eq!(NS_GET_PARENT, 0xb702);
         assert_eq!(NS_GET_NSTYPE, 0xb703);
         assert_eq!(NS_GET_OWNER_UID, 0xb704);
+        // _IOR(0xb7, 0xd, __u64)
+        assert_eq!(NS_GET_ID, (2 << 30) | (8 << 16) | (0xb7 << 8) | 0xd);
     }
 
     #[test]

@@ -1,0 +1,726 @@
+//! Carrying out a [`Plan`].
+//!
+//! 1. **Open everything first** ("tunnel"): namespace files and IDs given on
+//!    the command line (relative to our working directory), the target's
+//!    pidfd, its namespaces, root, working directory, environment, cgroup
+//!    and `/proc/PID` — while paths still resolve in our own mount
+//!    namespace. With `PID:INODE` the pidfd must have that inode; after
+//!    the `/proc/PID/...` opens, the pidfd is asked whether the process is
+//!    still alive, so a recycled PID can never slip in between.
+//! 2. **Enter** the namespaces ([`crate::enter`]): the target's through its
+//!    pidfd in one `setns(2)` (Linux 5.8), falling back to
+//!    `/proc/PID/ns/*` files where pidfds cannot be used.
+//! 3. Root, working directory, environment, cgroup.
+//! 4. **Drop every descriptor we opened**, so neither the program nor a
+//!    waiting parent holds anything that points back into our mount
+//!    namespace (the runc CVE-2024-21626 class of escape). All of them are
+//!    close-on-exec as well.
+//! 5. Fork if a PID namespace was entered (it applies to children only);
+//!    the parent passes the child's exit status or fatal signal on.
+//! 6. Credentials, capabilities, exec.
+
+use std::collections::BTreeSet;
+use std::ffi::OsString;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStringExt;
+use std::path::{Path, PathBuf};
+
+use nsutils_common::error::io_strerror;
+use nsutils_common::hints::{self, Call, Probe};
+use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsType, PidFd};
+use nsutils_common::process::{self, ChildStatus, Fork};
+use nsutils_common::{caps, Error, Result};
+
+use crate::cgroup;
+use crate::enter::{self, Setns, Step};
+use crate::options::{DirArg, IdArg, NsSource, Plan, Target};
+
+/// Where one [`Step`] enters from.
+enum Source {
+    /// A namespace file (given, or derived from the target).
+    File(NsFile),
+    /// The target's pidfd, with the `CLONE_NEW*` flags of the step.
+    PidFd,
+}
+
+/// Everything opened before entering; dropped (closed) before fork/exec.
+#[derive(Default)]
+struct Opened {
+    pidfd: Option<PidFd>,
+    steps: Vec<Step>,
+    sources: Vec<Source>,
+    /// Per step: whether it would re-enter the user namespace we are in.
+    reenters_own_user: Vec<bool>,
+    root: Option<OwnedFd>,
+    wd: Option<OwnedFd>,
+    environ: Option<Vec<OsString>>,
+    cgroup_procs: Option<(OwnedFd, PathBuf)>,
+    proc_dir: Option<OwnedFd>,
+}
+
+impl Opened {
+    fn push(&mut self, types: Vec<NsType>, source: Source, reenters_own_user: bool) {
+        let via_pidfd = matches!(source, Source::PidFd);
+        self.steps.push(Step { types, via_pidfd });
+        self.sources.push(source);
+        self.reenters_own_user.push(reenters_own_user);
+    }
+
+    fn entering(&self, ty: NsType) -> bool {
+        self.steps.iter().any(|s| s.types.contains(&ty))
+    }
+}
+
+impl Setns for Opened {
+    fn setns(&mut self, index: usize) -> io::Result<()> {
+        match &self.sources[index] {
+            Source::File(f) => f.enter(Some(self.steps[index].types[0])),
+            Source::PidFd => {
+                let flags = self.steps[index].types.iter().fold(0, |acc, t| acc | t.clone_flag());
+                self.pidfd.as_ref().expect("pidfd step without pidfd").enter(flags)
+            }
+        }
+    }
+}
+
+/// Run the plan. Returns only the exit status of a forked child, or an
+/// error; otherwise the process becomes the program.
+pub fn execute(plan: Plan) -> Result<i32> {
+    let mut opened = open_everything(&plan)?;
+    let entering_user = opened.entering(NsType::User);
+
+    // Entering a user namespace makes us root in it and drops the
+    // supplementary groups, unless --preserve-credentials. The groups are
+    // dropped now, while we may still be privileged outside.
+    let mut creds =
+        Credentials { uid: plan.setuid, gid: plan.setgid, entered_user: entering_user, groups_dropped_early: false };
+    if entering_user && !plan.preserve_credentials {
+        creds.uid.get_or_insert(IdArg::Id(0));
+        creds.gid.get_or_insert(IdArg::Id(0));
+        creds.groups_dropped_early = set_no_groups().is_ok();
+    }
+
+    enter_namespaces(&mut opened, plan.target)?;
+    change_directories(&plan, &mut opened)?;
+    if let Some(env) = opened.environ.take() {
+        replace_environment(env);
+    }
+    if let Some((fd, path)) = opened.cgroup_procs.take() {
+        join_cgroup(fd, &path)?;
+    }
+    let ids = creds.resolve(opened.proc_dir.as_ref())?;
+    let forks = plan.forks(opened.entering(NsType::Pid));
+    // Nothing we opened may survive into the program or the waiting parent.
+    drop(opened);
+
+    if forks {
+        match process::fork().map_err(|e| Error::os("fork failed", &e))? {
+            Fork::Parent(child) => return wait_for(child),
+            Fork::Child => {}
+        }
+    }
+    creds.apply(ids, plan.keep_caps)?;
+    Err(process::exec_program_or_shell(&plan.program))
+}
+
+/// Step 1: open everything, in util-linux's order, and pin the target.
+fn open_everything(plan: &Plan) -> Result<Opened> {
+    let mut opened = Opened::default();
+    let own_user = NsId::of_path(&proc_ns_path(None, "user")).ok();
+
+    // Files and IDs given on the command line, relative to our cwd.
+    let mut given: Vec<(NsType, NsFile)> = Vec::new();
+    for (&ty, source) in &plan.namespaces {
+        match source {
+            NsSource::Target => {}
+            NsSource::File(path) => {
+                let f = NsFile::open(path).map_err(|e| Error::os(format!("cannot open {}", path.display()), &e))?;
+                check_type(&f, ty, &path.display().to_string())?;
+                given.push((ty, f));
+            }
+            NsSource::Id(id) => given.push((ty, open_by_id(*id, ty)?)),
+        }
+    }
+
+    // The target: a pidfd when we can get one. Without an inode to check
+    // we fall back to /proc/PID files when pidfd_open fails, as util-linux.
+    let mut pidfd_error = None;
+    if let Some(t) = plan.target {
+        match PidFd::open(t.pid) {
+            Ok(fd) => {
+                if let Some(inode) = t.inode {
+                    if fd.inode().ok() != Some(inode) {
+                        let hint = format!("process {} is not the one whose pidfd inode is {inode}", t.pid);
+                        return Err(no_pidfd(t.pid, &io::Error::from_raw_os_error(libc::ESRCH)).with_hint(Some(hint)));
+                    }
+                }
+                opened.pidfd = Some(fd);
+            }
+            Err(e) if t.inode.is_some() => return Err(no_pidfd(t.pid, &e)),
+            Err(e) => pidfd_error = Some(e),
+        }
+    }
+
+    // The namespaces taken from the target: explicit ones, then --all.
+    let mut from_target: BTreeSet<NsType> =
+        plan.namespaces.iter().filter(|(_, s)| **s == NsSource::Target).map(|(t, _)| *t).collect();
+    if let (true, Some(t)) = (plan.all, plan.target) {
+        for ty in NsType::ENTER_ORDER {
+            let overridden = plan.namespaces.contains_key(&ty) || (ty == NsType::Net && plan.net_socket.is_some());
+            if !overridden && target_has_other(t.pid, ty)? {
+                from_target.insert(ty);
+            }
+        }
+    }
+
+    // -N: the network namespace of one of the target's sockets.
+    if let (Some(fd), Some(t)) = (plan.net_socket, plan.target) {
+        let Some(pidfd) = opened.pidfd.as_ref() else {
+            let e = pidfd_error.take().unwrap_or_else(|| io::Error::from_raw_os_error(libc::ENOSYS));
+            return Err(no_pidfd(t.pid, &e));
+        };
+        given.push((NsType::Net, socket_namespace(pidfd, fd, t.pid)?));
+    }
+
+    // --user-parent: the user namespace becomes the parent of the one we
+    // would enter, or the owner of another namespace we enter.
+    if plan.user_parent {
+        let user = parent_user_namespace(plan, &mut given, &mut from_target)?;
+        given.push((NsType::User, user));
+    }
+
+    // Target namespaces through the pidfd in one step, or file by file
+    // (before Linux 5.8, or when asked to: NSUTILS_NO_PIDFD, for tests).
+    let use_pidfd = opened.pidfd.is_some() && kernel_at_least(5, 8) && std::env::var_os("NSUTILS_NO_PIDFD").is_none();
+    if let Some(t) = plan.target.filter(|_| !from_target.is_empty()) {
+        if use_pidfd {
+            let reenters = from_target.contains(&NsType::User)
+                && own_user.is_some()
+                && NsId::of_path(&proc_ns_path(Some(t.pid), "user")).ok() == own_user;
+            opened.push(from_target.iter().copied().collect(), Source::PidFd, reenters);
+        } else {
+            for &ty in &from_target {
+                let f = open_target_ns(t.pid, ty)?;
+                let reenters = ty == NsType::User && f.id().ok() == own_user;
+                opened.push(vec![ty], Source::File(f), reenters);
+            }
+        }
+    }
+    for (ty, f) in given {
+        let reenters = ty == NsType::User && own_user.is_some() && f.id().ok() == own_user;
+        opened.push(vec![ty], Source::File(f), reenters);
+    }
+
+    // Directories, environment, cgroup, /proc/PID — still in our mount ns.
+    let target_pid = plan.target.map(|t| t.pid);
+    let proc_file = |name: &str| PathBuf::from(format!("/proc/{}/{name}", target_pid.unwrap_or(0)));
+    let dir_flags = libc::O_RDONLY | libc::O_DIRECTORY;
+    opened.root = match &plan.root {
+        None => None,
+        Some(DirArg::Target) => Some(open_path(&proc_file("root"), dir_flags, target_pid)?),
+        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+    };
+    opened.wd = match &plan.wd {
+        None => None,
+        Some(DirArg::Target) => Some(open_path(&proc_file("cwd"), dir_flags, target_pid)?),
+        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+    };
+    if plan.env {
+        let path = proc_file("environ");
+        let data = std::fs::read(&path).map_err(|e| open_error(&path, &e, target_pid))?;
+        opened.environ =
+            Some(data.split(|&b| b == 0).filter(|e| !e.is_empty()).map(|e| OsString::from_vec(e.to_vec())).collect());
+    }
+    if plan.join_cgroup {
+        opened.cgroup_procs = Some(open_cgroup_procs(&proc_file("cgroup"), target_pid)?);
+    }
+    let follows = plan.setuid == Some(IdArg::Follow) || plan.setgid == Some(IdArg::Follow);
+    if follows {
+        let path = proc_file("");
+        opened.proc_dir = Some(open_path(&path, libc::O_PATH | libc::O_DIRECTORY, target_pid)?);
+    }
+    if plan.follow_context {
+        follow_selinux_context(target_pid.unwrap_or(0))?;
+    }
+
+    // The pin: everything under /proc/PID was opened while the process the
+    // pidfd refers to was alive, so the PID still named that process.
+    if let (Some(pidfd), Some(t)) = (&opened.pidfd, plan.target) {
+        if let Err(e) = pidfd.send_signal(0) {
+            if e.raw_os_error() == Some(libc::ESRCH) {
+                return Err(no_pidfd(t.pid, &e));
+            }
+        }
+    }
+    Ok(opened)
+}
+
+/// util-linux 2.43's message when the target cannot be pinned.
+fn no_pidfd(pid: libc::pid_t, err: &io::Error) -> Error {
+    let hint = (err.raw_os_error() == Some(libc::ESRCH)).then(|| format!("no process with PID {pid} exists"));
+    Error::os(format!("failed to obtain a valid file descriptor for PID {pid}"), err).with_hint(hint)
+}
+
+/// `cannot open PATH: cause`, with a hint about the target when it explains
+/// the failure.
+fn open_error(path: &Path, err: &io::Error, pid: Option<libc::pid_t>) -> Error {
+    Error::os(format!("cannot open {}", path.display()), err).with_hint(pid.and_then(|p| target_hint(p, err)))
+}
+
+fn target_hint(pid: libc::pid_t, err: &io::Error) -> Option<String> {
+    match err.raw_os_error() {
+        Some(libc::ENOENT | libc::ESRCH) if !Path::new(&format!("/proc/{pid}")).exists() => {
+            Some(format!("no process with PID {pid} exists (in this PID namespace)"))
+        }
+        Some(libc::EACCES | libc::EPERM) => Some(format!(
+            "only the owner of process {pid} or a user with CAP_SYS_PTRACE may open its namespaces and files"
+        )),
+        _ => None,
+    }
+}
+
+fn open_path(path: &Path, flags: libc::c_int, pid: Option<libc::pid_t>) -> Result<OwnedFd> {
+    open_cloexec(path, flags).map_err(|e| open_error(path, &e, pid))
+}
+
+fn open_target_ns(pid: libc::pid_t, ty: NsType) -> Result<NsFile> {
+    NsFile::open_proc(Some(pid), ty, false).map_err(|e| open_error(&proc_ns_path(Some(pid), ty.name()), &e, Some(pid)))
+}
+
+/// util-linux's message when `setns(2)` of one namespace file fails.
+fn reassociate_error(ty: NsType, errno: i32) -> Error {
+    Error::errno(format!("reassociate to namespace 'ns/{}' failed", ty.name()), errno)
+}
+
+/// A namespace file must be one, of the type asked for; setns(2) would
+/// only say "Invalid argument", so say what is wrong before entering.
+fn check_type(f: &NsFile, ty: NsType, what: &str) -> Result<()> {
+    if !f.is_nsfs() {
+        return Err(reassociate_error(ty, libc::EINVAL).with_hint(Some(format!(
+            "{what} is not a namespace file (like /proc/PID/ns/{} or a bind mount of it)",
+            ty.name()
+        ))));
+    }
+    match f.ns_type() {
+        Ok(actual) if actual != ty => Err(reassociate_error(ty, libc::EINVAL)
+            .with_hint(Some(format!("{what} is a {actual} namespace, not a {ty} namespace")))),
+        _ => Ok(()),
+    }
+}
+
+/// `--TYPE=:ID`: a namespace by its 64-bit ID (Linux 6.19).
+fn open_by_id(id: u64, ty: NsType) -> Result<NsFile> {
+    match NsFile::open_by_id(id, ty) {
+        Ok(f) => {
+            check_type(&f, ty, &format!(":{id}"))?;
+            Ok(f)
+        }
+        Err(_) if !kernel_at_least(6, 19) => Err(Error::msg(format!(
+            "cannot open :{id}: opening a namespace by ID needs Linux 6.19 or later (this is {})",
+            kernel_release()
+        ))
+        .with_hint(Some(format!(
+            "use a namespace file instead, e.g. --{}=/proc/PID/ns/{}",
+            ty.long_option(),
+            ty.name()
+        )))),
+        Err(e) => {
+            let hint = (e.raw_os_error() == Some(libc::ESTALE)).then(|| format!("no {ty} namespace has ID {id}"));
+            Err(Error::os(format!("cannot open :{id}"), &e).with_hint(hint))
+        }
+    }
+}
+
+/// For `--all`: whether the target has a namespace of type `ty` that is
+/// not ours. Shared namespaces are skipped: setns(2) refuses to re-enter
+/// our own user namespace, and entering a shared namespace owned by a more
+/// privileged user namespace (the cgroup namespace of a rootless
+/// container, say) would fail after the user namespace was entered.
+fn target_has_other(pid: libc::pid_t, ty: NsType) -> Result<bool> {
+    let path = proc_ns_path(Some(pid), ty.name());
+    match NsId::of_path(&path) {
+        Ok(theirs) => Ok(NsId::of_path(&proc_ns_path(None, ty.name())).ok() != Some(theirs)),
+        // the kernel lacks this type (the process itself exists)
+        Err(e) if e.kind() == io::ErrorKind::NotFound && Path::new(&format!("/proc/{pid}")).exists() => Ok(false),
+        // not ours to inspect: try to enter and let that report
+        Err(e) if e.raw_os_error() == Some(libc::EACCES) => Ok(true),
+        Err(e) => Err(Error::os(format!("stat of {} failed", path.display()), &e).with_hint(target_hint(pid, &e))),
+    }
+}
+
+/// `-N FD`: the network namespace of the target's socket FD.
+fn socket_namespace(pidfd: &PidFd, fd: i32, pid: libc::pid_t) -> Result<NsFile> {
+    let sock = pidfd.get_fd(fd).map_err(|e| {
+        let hint = match e.raw_os_error() {
+            Some(libc::EBADF) => Some(format!("process {pid} has no file descriptor {fd}")),
+            Some(libc::EPERM) => Some(format!("taking a descriptor of process {pid} needs ptrace access to it")),
+            _ => None,
+        };
+        Error::os(format!("pidfd_getfd({}, {fd})", pidfd.as_fd().as_raw_fd()), &e).with_hint(hint)
+    })?;
+    NsFile::of_socket(sock.as_fd()).map_err(|e| {
+        let hint = matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::ENOTSOCK | libc::EINVAL))
+            .then(|| format!("file descriptor {fd} of process {pid} is not a socket"));
+        Error::os(format!("cannot get the network namespace of socket {fd} of PID {pid}"), &e).with_hint(hint)
+    })
+}
+
+/// `--user-parent`: with a user namespace to enter, its parent replaces it;
+/// otherwise the user namespace that owns the first namespace we enter
+/// (or the target's user namespace's parent, when there is none).
+fn parent_user_namespace(
+    plan: &Plan,
+    given: &mut Vec<(NsType, NsFile)>,
+    from_target: &mut BTreeSet<NsType>,
+) -> Result<NsFile> {
+    let pid = plan.target.map(|t| t.pid);
+    let parent_of = |f: &NsFile| f.parent().map_err(|e| Error::os("cannot get the parent user namespace", &e));
+    if let Some(i) = given.iter().position(|(t, _)| *t == NsType::User) {
+        let (_, user) = given.remove(i);
+        return parent_of(&user);
+    }
+    if let (true, Some(pid)) = (from_target.remove(&NsType::User), pid) {
+        return parent_of(&open_target_ns(pid, NsType::User)?);
+    }
+    let first_given = given.iter().min_by_key(|(t, _)| NsType::ENTER_ORDER.iter().position(|o| o == t));
+    let first_target = from_target.iter().next().copied();
+    let owner_of = |f: &NsFile, ty: NsType| {
+        f.user_ns().map_err(|e| Error::os(format!("cannot get the user namespace owning ns/{}", ty.name()), &e))
+    };
+    match (first_given, first_target, pid) {
+        (Some((ty, f)), _, _) => owner_of(f, *ty),
+        (None, Some(ty), Some(pid)) => owner_of(&open_target_ns(pid, ty)?, ty),
+        (None, _, Some(pid)) => parent_of(&open_target_ns(pid, NsType::User)?),
+        // Plan::validate rules this out
+        (None, _, None) => Err(Error::msg("no target PID specified for --user-parent")),
+    }
+}
+
+/// Open the `cgroup.procs` of the target's cgroup v2 (see [`crate::cgroup`]).
+fn open_cgroup_procs(proc_cgroup: &Path, pid: Option<libc::pid_t>) -> Result<(OwnedFd, PathBuf)> {
+    let text = std::fs::read_to_string(proc_cgroup).map_err(|e| open_error(proc_cgroup, &e, pid))?;
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let Some(path) = cgroup::v2_path(&text) else {
+        return Err(Error::msg(cgroup::ONLY_V2)
+            .with_hint(Some(format!("{} has no cgroup v2 (0::) entry", proc_cgroup.display()))));
+    };
+    let file = cgroup::procs_file(&cgroup::cgroup2_mounts(&mountinfo), &path)?;
+    let fd = open_path(&file, libc::O_WRONLY, None)?;
+    Ok((fd, file))
+}
+
+fn join_cgroup(fd: OwnedFd, path: &Path) -> Result<()> {
+    let pid = std::process::id().to_string();
+    // SAFETY: writing a byte buffer to a descriptor we own.
+    let n = unsafe { libc::write(fd.as_raw_fd(), pid.as_ptr().cast(), pid.len()) };
+    if n < 0 {
+        let e = io::Error::last_os_error();
+        return Err(Error::os(format!("failed to join cgroup {}", path.display()), &e));
+    }
+    Ok(())
+}
+
+/// `-Z`: run the program in the target's SELinux context
+/// (`/proc/PID/attr/current` → `/proc/thread-self/attr/exec`, what
+/// libselinux's getpidcon/setexeccon do).
+fn follow_selinux_context(pid: libc::pid_t) -> Result<()> {
+    if !Path::new("/sys/fs/selinux/enforce").exists() {
+        return Err(Error::msg("--follow-context needs SELinux, which is not enabled on this system"));
+    }
+    let current = PathBuf::from(format!("/proc/{pid}/attr/current"));
+    let ctx = std::fs::read(&current).map_err(|e| open_error(&current, &e, Some(pid)))?;
+    let ctx: Vec<u8> = ctx.into_iter().take_while(|&b| b != 0 && b != b'\n').collect();
+    std::fs::write("/proc/thread-self/attr/exec", &ctx)
+        .map_err(|e| Error::os(format!("failed to set exec context to {}", String::from_utf8_lossy(&ctx)), &e))
+}
+
+/// Step 2, with util-linux's messages and one line of advice.
+fn enter_namespaces(opened: &mut Opened, target: Option<Target>) -> Result<()> {
+    let steps = opened.steps.clone();
+    enter::enter_namespaces(&steps, opened).map_err(|f| {
+        let step = &steps[f.index];
+        let errno = f.error.raw_os_error().unwrap_or(libc::EINVAL);
+        let err = if step.via_pidfd {
+            Error::errno("reassociate to namespaces failed", errno)
+        } else {
+            reassociate_error(step.types[0], errno)
+        };
+        let hint = if errno == libc::EINVAL && opened.reenters_own_user[f.index] {
+            Some("that is the user namespace we are in, which setns(2) cannot enter again".to_string())
+        } else if errno == libc::ESRCH && step.via_pidfd {
+            target.map(|t| format!("process {} has exited", t.pid))
+        } else {
+            hints::namespace_error(Call::Enter, errno, &step.types, &Probe::system())
+        };
+        err.with_hint(hint)
+    })
+}
+
+/// Step 3: root and working directory.
+///
+/// `-r` without `-w`/`-W` keeps the working directory we had after entering
+/// (util-linux restores it blindly). A working directory outside the new
+/// root would let the program walk out of it with `..`; it is kept only
+/// when it lies below the new root, else the program starts at `/`.
+fn change_directories(plan: &Plan, opened: &mut Opened) -> Result<()> {
+    if let Some(root) = opened.root.take() {
+        let keep_cwd = opened.wd.is_none() && plan.wdns.is_none();
+        let cwd = if keep_cwd { open_cloexec(Path::new("."), libc::O_PATH | libc::O_DIRECTORY).ok() } else { None };
+        fchdir(&root).map_err(|e| Error::os("change directory by root file descriptor failed", &e))?;
+        chroot_here().map_err(|e| Error::os("chroot failed", &e))?;
+        std::env::set_current_dir("/").map_err(|e| Error::os("cannot change directory to /", &e))?;
+        if let Some(cwd) = cwd.filter(is_below_root) {
+            fchdir(&cwd).map_err(|e| Error::os("cannot change back to the working directory", &e))?;
+        }
+    }
+    if let Some(dir) = &plan.wdns {
+        opened.wd = Some(open_path(dir, libc::O_RDONLY | libc::O_DIRECTORY, None)?);
+    }
+    if let Some(wd) = opened.wd.take() {
+        fchdir(&wd).map_err(|e| Error::os("change directory by working directory file descriptor failed", &e))?;
+    }
+    Ok(())
+}
+
+fn fchdir(fd: &OwnedFd) -> io::Result<()> {
+    // SAFETY: fchdir on a descriptor we own.
+    if unsafe { libc::fchdir(fd.as_raw_fd()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+fn chroot_here() -> io::Result<()> {
+    // SAFETY: a constant NUL-terminated path.
+    if unsafe { libc::chroot(c".".as_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Whether directory `dir` lies below our root: walk up with `..` until we
+/// meet the root (below it) or a directory that is its own parent (the top
+/// of the mount namespace, i.e. outside our root).
+fn is_below_root(dir: &OwnedFd) -> bool {
+    let Ok(root) = std::fs::metadata("/") else { return false };
+    use std::os::unix::fs::MetadataExt;
+    let root_id = (root.dev(), root.ino());
+    let id = |fd: &OwnedFd| fstat(fd.as_fd()).ok().map(|st| (st.st_dev, st.st_ino));
+    let Ok(mut cur) = dir.try_clone() else { return false };
+    for _ in 0..4096 {
+        let Some(here) = id(&cur) else { return false };
+        if here == root_id {
+            return true;
+        }
+        let Ok(parent) = openat_parent(&cur) else { return false };
+        if id(&parent) == Some(here) {
+            return false;
+        }
+        cur = parent;
+    }
+    false
+}
+
+fn openat_parent(dir: &OwnedFd) -> io::Result<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: openat relative to a descriptor we own, constant path.
+    let fd =
+        unsafe { libc::openat(dir.as_raw_fd(), c"..".as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just gave us this descriptor.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// `-e`: the target's environment replaces ours (so `PATH` and `SHELL`
+/// come from it too, as with util-linux).
+fn replace_environment(entries: Vec<OsString>) {
+    let old: Vec<OsString> = std::env::vars_os().map(|(k, _)| k).collect();
+    for k in old {
+        std::env::remove_var(k);
+    }
+    for e in entries {
+        let bytes = e.into_vec();
+        if let Some(p) = bytes.iter().position(|&b| b == b'=').filter(|&p| p > 0) {
+            let key = OsString::from_vec(bytes[..p].to_vec());
+            let value = OsString::from_vec(bytes[p + 1..].to_vec());
+            std::env::set_var(key, value);
+        }
+    }
+}
+
+/// The user and group to become, decided before entering and applied in
+/// the process that execs.
+struct Credentials {
+    uid: Option<IdArg>,
+    gid: Option<IdArg>,
+    entered_user: bool,
+    groups_dropped_early: bool,
+}
+
+impl Credentials {
+    /// Turn `follow` into the owner of `/proc/PID`, as seen now that the
+    /// namespaces are entered (so a container's root shows as 0).
+    fn resolve(&self, proc_dir: Option<&OwnedFd>) -> Result<(Option<u32>, Option<u32>)> {
+        let owner = match proc_dir {
+            Some(fd) => Some(fstat(fd.as_fd()).map_err(|e| Error::os("cannot stat the target process", &e))?),
+            None => None,
+        };
+        let pick = |arg: Option<IdArg>, from: fn(&libc::stat) -> u32| match arg {
+            None => None,
+            Some(IdArg::Id(n)) => Some(n),
+            Some(IdArg::Follow) => owner.as_ref().map(from),
+        };
+        Ok((pick(self.uid, |st| st.st_uid), pick(self.gid, |st| st.st_gid)))
+    }
+
+    /// Drop the supplementary groups and set gid and uid, in that order;
+    /// `--keep-caps` makes the user namespace's capabilities ambient.
+    fn apply(&self, (uid, gid): (Option<u32>, Option<u32>), keep_caps: bool) -> Result<()> {
+        if let Some(gid) = gid {
+            if let Err(e) = set_no_groups() {
+                // Dropped before entering: fine. Refused inside a user
+                // namespace (its setgroups is "deny", or there is no gid
+                // map, which setgid will report): the caller keeps the
+                // groups it already had, no privilege is gained.
+                let tolerated =
+                    self.groups_dropped_early || (self.entered_user && e.raw_os_error() == Some(libc::EPERM));
+                if !tolerated {
+                    return Err(Error::os("setgroups failed", &e));
+                }
+            }
+            // SAFETY: plain syscall.
+            if unsafe { libc::setgid(gid) } < 0 {
+                let e = io::Error::last_os_error();
+                return Err(Error::os("setgid failed", &e).with_hint(self.unmapped_hint("gid", gid, &e)));
+            }
+        }
+        let keep_caps = keep_caps && self.entered_user;
+        if let Some(uid) = uid {
+            if keep_caps {
+                // SAFETY: prctl with integer arguments.
+                unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1 as libc::c_ulong, 0, 0, 0) };
+            }
+            // SAFETY: plain syscall.
+            if unsafe { libc::setuid(uid) } < 0 {
+                let e = io::Error::last_os_error();
+                return Err(Error::os("setuid failed", &e).with_hint(self.unmapped_hint("uid", uid, &e)));
+            }
+        }
+        if keep_caps {
+            keep_capabilities().map_err(|e| Error::os("cannot make capabilities ambient", &e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Credentials {
+    /// EINVAL from setuid/setgid in a user namespace: the id has no mapping.
+    fn unmapped_hint(&self, what: &str, id: u32, err: &io::Error) -> Option<String> {
+        (self.entered_user && err.raw_os_error() == Some(libc::EINVAL)).then(|| {
+            let opt = if what == "uid" { "-S" } else { "-G" };
+            format!(
+                "{what} {id} is not mapped in the user namespace entered; \
+                 pick a mapped one with {opt}, or keep ours with --preserve-credentials"
+            )
+        })
+    }
+}
+
+fn set_no_groups() -> io::Result<()> {
+    // SAFETY: an empty group list.
+    if unsafe { libc::setgroups(0, std::ptr::null()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Raise every permitted capability to effective (setuid to non-zero
+/// cleared it even with `PR_SET_KEEPCAPS`) and then into the ambient set.
+fn keep_capabilities() -> io::Result<()> {
+    let mut sets = caps::get()?;
+    sets.effective = sets.permitted;
+    caps::set(sets)?;
+    caps::raise_ambient()
+}
+
+/// The parent of a forked child: wait, follow its stops (stop ourselves,
+/// then let it continue when we are continued), and end like it.
+fn wait_for(child: libc::pid_t) -> Result<i32> {
+    // The parent has entered the namespaces too; if a user namespace was
+    // among them, the container's root could ptrace us. We hold nothing
+    // worth stealing any more, and non-dumpable makes sure of it.
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0 as libc::c_ulong, 0, 0, 0) };
+    loop {
+        match process::wait_pid(child, libc::WUNTRACED) {
+            Ok(ChildStatus::Stopped(_)) => {
+                // SAFETY: signalling ourselves and our child.
+                unsafe {
+                    libc::kill(libc::getpid(), libc::SIGSTOP);
+                    libc::kill(child, libc::SIGCONT);
+                }
+            }
+            Ok(ChildStatus::Exited(code)) => return Ok(code),
+            Ok(ChildStatus::Signaled(sig)) => process::reraise(sig),
+            Err(e) => return Err(Error::msg(format!("waitpid failed: {}", io_strerror(&e)))),
+        }
+    }
+}
+
+/// The running kernel's release (`uname -r`).
+fn kernel_release() -> String {
+    // SAFETY: uname fills the struct we pass.
+    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    if unsafe { libc::uname(&mut u) } < 0 {
+        return String::new();
+    }
+    // SAFETY: release is NUL-terminated by the kernel.
+    unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }.to_string_lossy().into_owned()
+}
+
+/// Whether the running kernel is at least `major.minor`.
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    parse_release(&kernel_release()).is_some_and(|v| v >= (major, minor))
+}
+
+/// `6.18.44-foo` → (6, 18).
+fn parse_release(release: &str) -> Option<(u32, u32)> {
+    let mut it = release.split(|c: char| !c.is_ascii_digit());
+    Some((it.next()?.parse().ok()?, it.next()?.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kernel_versions() {
+        assert_eq!(parse_release("6.18.44-fc-v782"), Some((6, 18)));
+        assert_eq!(parse_release("5.8.0"), Some((5, 8)));
+        assert_eq!(parse_release("4.19"), Some((4, 19)));
+        assert_eq!(parse_release("garbage"), None);
+        assert!((5, 10) >= (5, 8) && (4, 20) < (5, 8));
+    }
+
+    #[test]
+    fn wrong_files_are_named_before_entering() {
+        let f = NsFile::open(Path::new("/proc/self/stat")).unwrap();
+        let e = check_type(&f, NsType::Net, "/proc/self/stat").unwrap_err();
+        assert_eq!(e.message(), "reassociate to namespace 'ns/net' failed: Invalid argument");
+        assert!(e.hint().unwrap().contains("not a namespace file"));
+        let f = NsFile::open(Path::new("/proc/self/ns/uts")).unwrap();
+        let e = check_type(&f, NsType::Net, "/proc/self/ns/uts").unwrap_err();
+        assert!(e.hint().unwrap().contains("is a uts namespace, not a net namespace"), "{:?}", e.hint());
+        assert!(check_type(&f, NsType::Uts, "x").is_ok());
+    }
+
+    #[test]
+    fn our_own_cwd_is_below_our_root() {
+        let cwd = open_cloexec(Path::new("."), libc::O_PATH | libc::O_DIRECTORY).unwrap();
+        assert!(is_below_root(&cwd));
+    }
+}
