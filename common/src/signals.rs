@@ -64,7 +64,8 @@ pub fn from_name(name: &str) -> Option<i32> {
             None if rest.is_empty() => 0,
             None => return None,
         };
-        return (rtmin + n <= rtmax).then_some(rtmin + n);
+        // checked: `RTMIN+2147483647` must not wrap round to a "valid" number
+        return rtmin.checked_add(n).filter(|&s| s <= rtmax);
     }
     if let Some(rest) = bare.strip_prefix("RTMAX") {
         let n = match rest.strip_prefix('-') {
@@ -72,7 +73,7 @@ pub fn from_name(name: &str) -> Option<i32> {
             None if rest.is_empty() => 0,
             None => return None,
         };
-        return (rtmax - n >= rtmin).then_some(rtmax - n);
+        return rtmax.checked_sub(n).filter(|&s| s >= rtmin);
     }
     None
 }
@@ -100,5 +101,16 @@ mod tests {
         assert_eq!(from_name("RTMIN+100"), None);
         assert_eq!(from_name("RTMIN1"), None);
         assert_eq!(name_of(libc::SIGINT), Some("INT"));
+    }
+
+    #[test]
+    fn huge_realtime_offsets_are_not_signals() {
+        // found by fuzz/fuzz_targets/signal_name.rs: the offset overflowed
+        // (a panic in debug builds, a negative "signal" in release builds)
+        assert_eq!(from_name("RTMIN+2147483647"), None);
+        assert_eq!(from_name("SIGRTMIN+2147483647"), None);
+        assert_eq!(from_name("RTMAX-2147483647"), None);
+        assert_eq!(from_name("RTMIN+99999999999"), None);
+        assert_eq!(from_name("RTMAX-0"), Some(libc::SIGRTMAX()));
     }
 }
