@@ -711,6 +711,106 @@ pub fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
+/// The command name of `pid` (`/proc/PID/comm`), "" once it is gone.
+pub fn comm_of(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
+}
+
+/// A long-lived target process: `cmd` (typically `unshare --kill-child -f
+/// … sleep N`) is started and we wait until its first child — or `cmd`
+/// itself — is `sleep`. On drop the sleeper is killed and its holder
+/// reaped, so nothing outlives a failing test.
+pub struct Sleeper {
+    holder: ChildGuard,
+    pid: u32,
+}
+
+impl Sleeper {
+    /// Start `cmd` and wait (up to 20 s) for its sleeper; panics with the
+    /// holder's stderr if it exits first.
+    pub fn start(cmd: Cmd) -> Sleeper {
+        let mut holder = ChildGuard(cmd.spawn());
+        let hp = holder.pid();
+        let mut pid = 0;
+        wait_until(20, "the target to sleep", || {
+            if let Ok(Some(status)) = holder.0.try_wait() {
+                let mut err = String::new();
+                if let Some(mut e) = holder.0.stderr.take() {
+                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
+                }
+                panic!("target {} exited with {status}: {err}", cmd.cmdline());
+            }
+            let candidate = if comm_of(hp) == "sleep" { Some(hp) } else { children_of(hp).first().copied() };
+            match candidate {
+                Some(p) if comm_of(p) == "sleep" => {
+                    pid = p;
+                    true
+                }
+                _ => false,
+            }
+        });
+        Sleeper { holder, pid }
+    }
+
+    /// The sleeper's pid.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// The pid of the process we started (the sleeper's parent, or itself).
+    pub fn holder_pid(&self) -> u32 {
+        self.holder.pid()
+    }
+}
+
+impl Drop for Sleeper {
+    fn drop(&mut self) {
+        // SAFETY: kill has no memory effects.
+        unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
+        // let the holder reap it and exit by itself (no orphaned zombie for
+        // init); the ChildGuard then kills whatever remains
+        for _ in 0..200 {
+            if !matches!(self.holder.0.try_wait(), Ok(None)) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Every process (pid) whose environment holds `NAME=value` — how a test
+/// finds what its commands left running, wherever it was reparented.
+/// Zombies have no environment left; see [`zombies`].
+pub fn processes_with_env(name: &str, value: &str) -> Vec<u32> {
+    let needle = format!("{name}={value}");
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        if let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) {
+            if env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
+                found.push(pid);
+            }
+        }
+    }
+    found
+}
+
+/// Zombie processes as `(pid, parent pid, command name)`.
+pub fn zombies() -> Vec<(u32, u32, String)> {
+    let mut found = Vec::new();
+    for e in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else { continue };
+        let mut rest = stat[close + 1..].split_whitespace();
+        if rest.next() == Some("Z") {
+            let ppid = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+            found.push((pid, ppid, stat[open + 1..close].to_string()));
+        }
+    }
+    found
+}
+
 /// The clap `Command` of every binary, by binary name (for completions,
 /// man-page checks and CLI consistency tests).
 pub fn clis() -> Vec<(&'static str, clap::Command)> {
