@@ -616,16 +616,18 @@ pub fn find_sem(source: Source, id: i32) -> Option<Sem> {
     stat_sem_id(id).ok()
 }
 
-/// The value, waiter counts and last pid of each semaphore of a set
-/// (unreadable ones show as 0, as a failed `semctl` returns nothing better).
-pub fn sem_values(id: i32, nsems: u64) -> Vec<SemValue> {
-    let get = |num: i32, cmd: i32| semctl(id, num, cmd, 0).unwrap_or(0);
+/// The value, waiter counts and last pid of each semaphore of a set. On
+/// failure, the name of the command that failed (`GETVAL`, …) and why.
+pub fn sem_values(id: i32, nsems: u64) -> Result<Vec<SemValue>, (&'static str, io::Error)> {
+    let get = |num: i32, cmd: i32, name: &'static str| semctl(id, num, cmd, 0).map_err(|e| (name, e));
     (0..nsems.min(i32::MAX as u64) as i32)
-        .map(|n| SemValue {
-            value: get(n, GETVAL),
-            ncount: get(n, GETNCNT),
-            zcount: get(n, GETZCNT),
-            pid: get(n, GETPID),
+        .map(|n| {
+            Ok(SemValue {
+                value: get(n, GETVAL, "GETVAL")?,
+                ncount: get(n, GETNCNT, "GETNCNT")?,
+                zcount: get(n, GETZCNT, "GETZCNT")?,
+                pid: get(n, GETPID, "GETPID")?,
+            })
         })
         .collect()
 }

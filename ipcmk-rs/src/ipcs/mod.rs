@@ -209,8 +209,9 @@ pub enum Report {
     NotFound(Kind, i32),
 }
 
-/// Read what the plan asks for (and nothing more).
-pub fn gather(plan: &Plan, source: Source) -> Report {
+/// Read what the plan asks for (and nothing more). Fails only when the
+/// semaphores of `-i` cannot be read (`semctl(GETVAL) failed: …`).
+pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
     let pick = |want: bool, k: Kind| if want { Some(k) } else { None };
     if let Some(id) = plan.id {
         let kind = [pick(plan.shm, Kind::Shm), pick(plan.msg, Kind::Msg), pick(plan.sem, Kind::Sem)]
@@ -218,14 +219,21 @@ pub fn gather(plan: &Plan, source: Source) -> Report {
             .flatten()
             .next()
             .unwrap_or(Kind::Shm);
-        return match kind {
+        let found = match kind {
             Kind::Shm => sysv::find_shm(source, id).map(Report::OneShm),
             Kind::Msg => sysv::find_msg(source, id).map(Report::OneMsg),
-            Kind::Sem => sysv::find_sem(source, id).map(|s| Report::OneSem(s, sysv::sem_values(s.id, s.nsems))),
-        }
-        .unwrap_or(Report::NotFound(kind, id));
+            Kind::Sem => match sysv::find_sem(source, id) {
+                Some(s) => {
+                    let values = sysv::sem_values(s.id, s.nsems)
+                        .map_err(|(cmd, e)| Error::os(format!("semctl({cmd}) failed"), &e))?;
+                    Some(Report::OneSem(s, values))
+                }
+                None => None,
+            },
+        };
+        return Ok(found.unwrap_or(Report::NotFound(kind, id)));
     }
-    match plan.format {
+    Ok(match plan.format {
         Format::Limits => Report::Limits {
             msg: plan.msg.then(|| sysv::msg_limits(source)),
             shm: plan.shm.then(|| sysv::shm_limits(source)),
@@ -247,7 +255,7 @@ pub fn gather(plan: &Plan, source: Source) -> Report {
             shm: plan.shm.then(|| sysv::list_shm(source)),
             sem: plan.sem.then(|| sysv::list_sem(source)),
         },
-    }
+    })
 }
 
 /// Run `ipcs-rs` with the arguments after argv\[0\]; returns the exit status.
@@ -257,7 +265,7 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     };
     // extra operands are ignored, as util-linux does
     let plan = plan(&parsed.opts)?;
-    let report = gather(&plan, Source::from_env());
+    let report = gather(&plan, Source::from_env())?;
     if let Report::NotFound(_, id) = report {
         warn(format!("id {id} not found"));
     }
