@@ -6,9 +6,10 @@
 //! here first and both builds accept and refuse the same names.
 
 use std::ffi::{CString, OsStr, OsString};
-use std::io;
+use std::io::{self, Write};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
-use std::path::Path;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
 
 /// Where POSIX shared memory and semaphores live (tmpfs).
 pub const SHM_DIR: &str = "/dev/shm";
@@ -107,18 +108,57 @@ pub fn create_mqueue(name: &OsStr, mode: u32) -> io::Result<()> {
     Ok(())
 }
 
-/// Create (or open) named semaphore `name` with `mode` and value 0.
+/// The file of named semaphore `name`: `/dev/shm/sem.NAME`.
+fn sem_path(name: &OsStr) -> PathBuf {
+    let base: Vec<u8> = name.as_bytes().iter().copied().skip_while(|&b| b == b'/').collect();
+    let mut file = b"sem.".to_vec();
+    file.extend_from_slice(&base);
+    Path::new(SHM_DIR).join(OsStr::from_bytes(&file))
+}
+
+/// A named semaphore as glibc lays it out in its file (`sem_t`, 32 bytes):
+/// the value (0) and waiter count in the first 8 bytes, then the futex
+/// flags word, `FUTEX_SHARED` (128) for a semaphore shared between
+/// processes, then padding.
+const SEM_IMAGE: [u8; 32] = {
+    let mut image = [0u8; 32];
+    image[8] = 128;
+    image
+};
+
+/// Create named semaphore `name` with `mode` and value 0, or leave an
+/// existing one alone (`sem_open(name, O_CREAT, mode, 0)`).
+///
+/// Done here rather than by the C library's `sem_open`: musl names the file
+/// `/dev/shm/NAME`, where POSIX shared memory of the same name lives (it
+/// would take that object for a semaphore), glibc `/dev/shm/sem.NAME`.
+/// Following glibc keeps the static build compatible with glibc programs
+/// and with `ipcrm --all=psem`. Like glibc, the file is written under a
+/// temporary name and linked into place, so nobody sees it half made.
 pub fn create_sem(name: &OsStr, mode: u32) -> io::Result<()> {
-    let c = c_name(PKind::Sem, name)?;
-    // SAFETY: a valid C string; mode and the initial value are the
-    // variadic arguments O_CREAT asks for.
-    let sem = unsafe { libc::sem_open(c.as_ptr(), libc::O_CREAT, mode as libc::c_uint, 0 as libc::c_uint) };
-    if sem.is_null() || sem == libc::SEM_FAILED {
-        return Err(io::Error::last_os_error());
+    check_name(PKind::Sem, name).map_err(io::Error::from_raw_os_error)?;
+    let path = sem_path(name);
+    loop {
+        match std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
+            Ok(_) => return Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {}
+            Err(e) => return Err(e),
+        }
+        let tmp = Path::new(SHM_DIR).join(format!("sem.{:08x}", crate::sysv::random_key()? as u32));
+        let mut f = match std::fs::OpenOptions::new().read(true).write(true).create_new(true).mode(mode).open(&tmp) {
+            Ok(f) => f,
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => continue,
+            Err(e) => return Err(e),
+        };
+        let linked = f.write_all(&SEM_IMAGE).and_then(|_| std::fs::hard_link(&tmp, &path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => return Ok(()),
+            // made by someone else meanwhile: open theirs
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => continue,
+            Err(e) => return Err(e),
+        }
     }
-    // SAFETY: sem came from sem_open.
-    unsafe { libc::sem_close(sem) };
-    Ok(())
 }
 
 /// Remove a POSIX object by name (`shm_unlink`, `mq_unlink`, `sem_unlink`).
@@ -129,7 +169,13 @@ pub fn unlink(kind: PKind, name: &OsStr) -> io::Result<()> {
         match kind {
             PKind::Shm => libc::shm_unlink(c.as_ptr()),
             PKind::Mqueue => libc::mq_unlink(c.as_ptr()),
-            PKind::Sem => libc::sem_unlink(c.as_ptr()),
+            // glibc's file name (see create_sem); EPERM as sem_unlink says it
+            PKind::Sem => {
+                return std::fs::remove_file(sem_path(name)).map_err(|e| match e.raw_os_error() {
+                    Some(libc::EPERM) => io::Error::from_raw_os_error(libc::EACCES),
+                    _ => e,
+                })
+            }
         }
     };
     if rc < 0 {

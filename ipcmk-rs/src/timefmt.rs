@@ -13,6 +13,8 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 pub fn ctime(t: i64) -> Option<String> {
     // SAFETY: an all-zero tm is a valid out-buffer.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // time_t is 64-bit on every 64-bit target (musl included, since 1.2)
+    #[allow(deprecated)]
     let tt = t as libc::time_t;
     // SAFETY: valid pointers to a time_t and a tm.
     if unsafe { libc::localtime_r(&tt, &mut tm) }.is_null() {

@@ -478,6 +478,12 @@ fn posix_objects_are_made_and_removed() {
         p.listing(),
         "both 2048 640\ndemo_shm 4096 644\ndemo_shm2 1048576 600\nsem.both 32 640\nsem.demo_sem 32 644\nmq both 640\nmq demo_mq 644\n"
     );
+    // a glibc program can use the semaphore (glibc's file layout, any build)
+    let glibc = "import ctypes; l = ctypes.CDLL(None); l.sem_open.restype = ctypes.c_void_p; \
+                 s = ctypes.c_void_p(l.sem_open(b'/demo_sem', 0)); v = ctypes.c_int(-1); \
+                 assert s.value and l.sem_post(s) == 0 and l.sem_post(s) == 0 and l.sem_wait(s) == 0; \
+                 l.sem_getvalue(s, ctypes.byref(v)); print(v.value)";
+    run(sb, Cmd::new("python3").args(["-c", glibc])).success().stdout_is("1\n");
     // ipcs shows only System V objects, like util-linux
     assert_eq!(all_objects(sb).lines().filter(|l| l.starts_with("0x")).count(), 3);
 
