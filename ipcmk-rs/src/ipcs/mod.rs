@@ -28,11 +28,11 @@ const OPTS: &[Opt] = &[
     Opt::flag("creator", Some('c'), "creators and owners").in_section(2),
     Opt::flag("limits", Some('l'), "system limits").in_section(2),
     Opt::flag("summary", Some('u'), "current usage").in_section(2),
-    Opt::flag("human", None, "sizes in human-readable units").in_section(2),
-    Opt::flag("bytes", Some('b'), "sizes in bytes").in_section(2),
-    Opt::flag("json", None, "JSON output (every field, numbers as numbers)").in_section(3),
-    Opt::flag("raw", None, "one line per object, fields separated by spaces").in_section(3),
-    Opt::flag("noheadings", None, "print no titles or column headings").in_section(3),
+    Opt::flag("human", None, "sizes in human-readable units").in_section(3),
+    Opt::flag("bytes", Some('b'), "sizes in bytes").in_section(3),
+    Opt::flag("json", None, "JSON output (every field, numbers as numbers)").in_section(4),
+    Opt::flag("raw", None, "one line per object, fields separated by spaces").in_section(4),
+    Opt::flag("noheadings", None, "print no titles or column headings").in_section(4),
 ];
 
 /// The command line of `ipcs-rs`.
@@ -41,7 +41,13 @@ pub const SPEC: Spec = Spec {
     usage: &["[resource-option...] [output-option]", "-m|-q|-s -i <id>"],
     about: "Show information on IPC facilities.",
     opts: OPTS,
-    section_titles: &["", "Resource options:", "Output options (the last one wins):", "Machine-readable output:"],
+    section_titles: &[
+        "",
+        "Resource options:",
+        "Output formats (the last one wins):",
+        "Sizes (the last one wins):",
+        "Machine-readable output:",
+    ],
     after_help: "",
     man: "ipcs-rs(1)",
     mode: Mode::Permute,
