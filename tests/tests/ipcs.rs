@@ -110,7 +110,17 @@ fn ordinary_users_see_the_same_as_with_util_linux() {
         return;
     }
     let state = RichState::new();
-    for args in [&[][..], &["-c"], &["-t"], &["-u"], &["-l"], &["-m", "-i", "1"], &["-s", "-i", "1"]] {
+    for args in [
+        &[][..],
+        &["-c"],
+        &["-t"],
+        &["-u"],
+        &["-l"],
+        &["-m", "-i", "1"],
+        &["-s", "-i", "1"],
+        &["-q", "-i", "1"],
+        &["-s", "-i", "4"],
+    ] {
         let (ours, theirs) = differential("ipcs", args, |c| {
             let c = c.command();
             let nobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
@@ -309,7 +319,7 @@ fn raw_and_noheadings() {
         assert!(raw.stdout.contains(&format!(" {name} ")), "{}", raw.stdout);
     }
     let bare = state.sb.wrap(tool("ipcs-rs").args(["-a", "--raw", "--noheadings"])).run();
-    assert_eq!(bare.stdout.lines().count(), 5 + 6 + 4);
+    assert_eq!(bare.stdout.lines().count(), 5 + 6 + 5);
     assert!(bare.stdout.lines().all(|l| l.starts_with("0x")));
     // --noheadings on the text layout keeps exactly util-linux's data lines
     for view in [&[][..], &["-t"], &["-c"], &["-p"]] {

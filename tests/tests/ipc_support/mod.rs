@@ -138,8 +138,9 @@ impl PosixSandbox {
 /// * segments 0–5: 1K attached, 4096 0600, 10M 0640 locked, 1536 by
 ///   systemd-network, 100 by uid 12345, 2047 attached and removed (status
 ///   `dest`, key 0);
-/// * semaphore sets 0–3: 3 semaphores with values 5 and 2 (after a semop),
-///   1 semaphore 0600, 2 by systemd-network (one semop), 1 by uid 12345.
+/// * semaphore sets 0–4: 3 semaphores with values 5 and 2 (after a semop),
+///   1 semaphore 0600, 2 by systemd-network (one semop), 1 by uid 12345,
+///   2 by uid 12345 with group 100 (`users`) 0660.
 pub struct RichState {
     /// The sandbox (a private IPC namespace).
     pub sb: Sandbox,
@@ -164,7 +165,8 @@ impl RichState {
             "set -e; as() {{ u=$1; shift; setpriv --reuid $u --regid $u --clear-groups \"$@\"; }}; \
              ipcmk -Q; ipcmk -Q -p 600; as 65534 ipcmk -Q; as {long} ipcmk -Q -p 664; as 12345 ipcmk -Q; \
              ipcmk -M 1K; ipcmk -M 4096 -p 600; ipcmk -M 10M -p 640; as {long} ipcmk -M 1536; as 12345 ipcmk -M 100; ipcmk -M 2047; \
-             ipcmk -S 3; ipcmk -S 1 -p 600; as {long} ipcmk -S 2; as 12345 ipcmk -S 1"
+             ipcmk -S 3; ipcmk -S 1 -p 600; as {long} ipcmk -S 2; as 12345 ipcmk -S 1; \
+             setpriv --reuid 12345 --regid 100 --clear-groups ipcmk -S 2 -p 660"
         );
         sh_ok(&sb, &script);
         helper(&sb, &["msgsnd", "0", "1", "hello"]);
