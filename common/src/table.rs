@@ -308,14 +308,16 @@ impl Table {
         (p != NONE).then_some(RowId(p))
     }
 
-    fn tree_column(&self) -> Option<usize> {
-        self.columns.iter().position(|c| c.tree)
+    /// Whether rows form a tree: some column draws it (libsmartcols draws
+    /// the art in every tree column).
+    fn is_tree(&self) -> bool {
+        self.columns.iter().any(|c| c.tree)
     }
 
     /// Rows in print order: depth-first when there is a tree column (as
     /// libsmartcols), else in the order they were added.
     fn print_order(&self) -> Vec<u32> {
-        if self.tree_column().is_none() {
+        if !self.is_tree() {
             return (0..self.links.len() as u32).collect();
         }
         let mut order = Vec::with_capacity(self.links.len());
@@ -402,7 +404,6 @@ impl Table {
             return Ok(());
         }
         let art = Art::new(style.utf8);
-        let tree = self.tree_column();
         let mut line = Vec::new();
         if style.headings {
             for (i, c) in self.columns.iter().enumerate() {
@@ -422,7 +423,7 @@ impl Table {
                     line.push(b' ');
                 }
                 let cell = self.cell(RowId(r), i);
-                if tree == Some(i) {
+                if self.columns[i].tree {
                     scratch.clear();
                     self.row_art(r, &art, &mut scratch);
                     scratch.extend_from_slice(cell);
@@ -444,7 +445,7 @@ impl Table {
         buf.extend_from_slice(b": [\n");
         let keys: Vec<String> =
             self.columns.iter().map(|c| c.json_key.map_or_else(|| c.name.to_lowercase(), str::to_string)).collect();
-        if self.tree_column().is_some() {
+        if self.is_tree() {
             let mut r = self.first_root;
             while r != NONE {
                 self.json_object(r, 2, true, &keys, &mut buf, out)?;
@@ -527,7 +528,6 @@ impl Table {
         }
         let art = Art::new(style.utf8);
         let ncols = self.columns.len();
-        let tree = self.tree_column();
         // encode every cell once; widths come from the encoded text
         let mut enc =
             Encoded { text: Vec::with_capacity(self.text.len() + 64), ends: Vec::with_capacity(self.ends.len()) };
@@ -564,7 +564,7 @@ impl Table {
                     pending[i] = rest.unwrap_or(&[]);
                 }
                 data.clear();
-                if tree == Some(i) {
+                if self.columns[i].tree {
                     self.row_art(r, &art, &mut data);
                 }
                 data.extend_from_slice(cell);
@@ -583,7 +583,7 @@ impl Table {
                         continue;
                     }
                     data.clear();
-                    if tree == Some(i) {
+                    if self.columns[i].tree {
                         let more = pending.iter().any(|p| !p.is_empty());
                         self.continuation_art(r, &art, more, &mut data);
                     }
@@ -605,10 +605,10 @@ impl Table {
     /// terminal, the reduction of truncatable columns).
     fn layout(&self, enc: &Encoded, style: &Style) -> Layout {
         let ncols = self.columns.len();
-        let tree = self.tree_column();
-        let depths: Vec<usize> = match tree {
-            Some(_) => (0..self.links.len() as u32).map(|r| self.depth(r)).collect(),
-            None => vec![0; self.links.len()],
+        let depths: Vec<usize> = if self.is_tree() {
+            (0..self.links.len() as u32).map(|r| self.depth(r)).collect()
+        } else {
+            vec![0; self.links.len()]
         };
         let mut widths = Vec::with_capacity(ncols);
         let mut mins = Vec::with_capacity(ncols);
@@ -624,7 +624,7 @@ impl Table {
                 } else {
                     display_width(cell)
                 };
-                if tree == Some(i) {
+                if self.columns[i].tree {
                     // the art is two cells wide per level below the roots
                     let a = 2 * depth;
                     len += a;
@@ -1003,6 +1003,14 @@ mod tests {
 \"ns\": \"4\",\n                     \"t\": \"pid\"\n                  }\n               ]\n            }\n         ]\n      },{\n         \
 \"ns\": \"9\",\n         \"t\": \"x\"\n      }\n   ]\n}\n";
         assert_eq!(s, expected);
+    }
+
+    #[test]
+    fn every_tree_column_draws_the_art() {
+        let mut t = Table::new(vec![Column::new("A").tree(), Column::new("B").tree()]);
+        let r = row(&mut t, None, &["x", "y"]);
+        row(&mut t, Some(r), &["z", "w"]);
+        assert_eq!(render(&t, &Style::new(Format::Table, "x")), "A   B\nx   y\n`-z `-w\n");
     }
 
     #[test]

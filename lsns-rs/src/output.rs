@@ -4,7 +4,8 @@
 //! * Namespace rows are sorted by inode. In the process tree a row goes
 //!   under the row printed last for the parent process of its (lowest-PID)
 //!   process; in the owner/parent trees under the owning/parent namespace's
-//!   row, which is printed first (owner, then parent) if it is not yet.
+//!   row. The owner's row is printed first if it is not yet (in both
+//!   trees), and in the parent tree also the parent's.
 //! * For a namespace operand, one row per process in it, in PID order.
 //! * `-p`, `-P` and `-Q` select rows; a tree still shows the ancestors of
 //!   a selected row, as upstream does for `-p`.
@@ -326,11 +327,13 @@ impl Builder<'_> {
         self.busy[i] = true;
         let parent = match self.plan.tree {
             Tree::Owner | Tree::Parent => {
-                // upstream prints the owner, then the parent, before the row
+                // upstream prints the owner's row first, in both trees, and
+                // in the parent tree also the parent's
                 let ns = &d.nss[i];
-                let (owner, parent) = (d.find(ns.owner), d.find(ns.parent).filter(|_| ns.parent != 0));
-                let owner = owner.filter(|_| ns.owner != 0);
-                for rel in [owner, parent].into_iter().flatten() {
+                let owner = d.find(ns.owner).filter(|_| ns.owner != 0);
+                let parent = d.find(ns.parent).filter(|_| ns.parent != 0);
+                let first = if self.plan.tree == Tree::Parent { [owner, parent] } else { [owner, None] };
+                for rel in first.into_iter().flatten() {
                     if self.rows[rel].is_none() && !self.busy[rel] {
                         self.show(d, cells, t, rel);
                     }

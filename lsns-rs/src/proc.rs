@@ -69,13 +69,23 @@ pub struct Dir {
     buf: Vec<u8>,
     pos: usize,
     len: usize,
+    short_read_ends: bool,
+    at_end: bool,
 }
 
 impl Dir {
     /// List the directory `fd` (opened with `O_DIRECTORY`).
     pub fn new(fd: OwnedFd, buf: Vec<u8>) -> Dir {
         let buf = if buf.len() < 4096 { vec![0u8; 32 * 1024] } else { buf };
-        Dir { fd, buf, pos: 0, len: 0 }
+        Dir { fd, buf, pos: 0, len: 0, short_read_ends: false, at_end: false }
+    }
+
+    /// Treat a `getdents64` result that leaves room for another entry as
+    /// the end of the directory. True for procfs directories, which fill
+    /// the buffer as far as their entries go.
+    pub fn short_read_ends(mut self) -> Dir {
+        self.short_read_ends = true;
+        self
     }
 
     /// The next entry's name (without `.` and `..`), or `None` at the end
@@ -83,6 +93,9 @@ impl Dir {
     pub fn next_name(&mut self) -> Option<&[u8]> {
         loop {
             if self.pos >= self.len {
+                if self.at_end {
+                    return None;
+                }
                 // SAFETY: buf is a valid writable buffer of the given length.
                 let n = unsafe {
                     libc::syscall(libc::SYS_getdents64, self.fd.as_raw_fd(), self.buf.as_mut_ptr(), self.buf.len())
@@ -92,6 +105,8 @@ impl Dir {
                 }
                 self.pos = 0;
                 self.len = n as usize;
+                // the longest entry: 19 header bytes, a 255-byte name, NUL, padding
+                self.at_end = self.short_read_ends && self.len + 280 <= self.buf.len();
             }
             // struct linux_dirent64 { u64 d_ino; i64 d_off; u16 d_reclen; u8 d_type; char d_name[]; }
             let rec = &self.buf[self.pos..self.len];

@@ -193,6 +193,7 @@ impl Discovery {
             .map(|t| {
                 let mut n = if use_nsdir { Vec::new() } else { b"ns/".to_vec() };
                 n.extend_from_slice(t.name().as_bytes());
+                n.push(0);
                 n
             })
             .collect();
@@ -202,31 +203,30 @@ impl Discovery {
         };
         let mut dir = Dir::new(list_fd, Vec::new());
         let mut inos = vec![0u64; enabled.len()];
-        let mut name_nul = Vec::with_capacity(16);
         while let Some(name) = dir.next_name() {
             let Some(pid) = procfs::parse_decimal(name) else { continue };
             inos.iter_mut().for_each(|i| *i = 0);
-            if use_nsdir {
-                let path = procfs::pid_path(&mut self.path, pid, b"ns");
-                let Ok(nsdir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) else {
-                    continue; // gone, or not ours to look at
-                };
-                for (k, n) in names.iter().enumerate() {
-                    name_nul.clear();
-                    name_nul.extend_from_slice(n);
-                    name_nul.push(0);
-                    if let Ok(st) = procfs::statat(nsdir.as_fd(), &name_nul) {
-                        inos[k] = st.st_ino;
-                    }
+            // holding /proc/PID keeps its dentry for the lookups below
+            // (procfs drops unused pid dentries at once)
+            let path = procfs::pid_path(&mut self.path, pid, b"");
+            let Ok(pid_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) else {
+                continue; // gone
+            };
+            let ns_dir = if use_nsdir {
+                match procfs::openat(pid_dir.as_fd(), b"ns\0", libc::O_PATH | libc::O_DIRECTORY) {
+                    Ok(d) => Some(d),
+                    Err(_) => continue, // gone, or not ours to look at
                 }
             } else {
-                for (k, n) in names.iter().enumerate() {
-                    let path = procfs::pid_path(&mut self.path, pid, n);
-                    if let Ok(st) = procfs::statat(self.proc_fd.as_fd(), path) {
-                        inos[k] = st.st_ino;
-                    }
+                None
+            };
+            let base = ns_dir.as_ref().map_or(pid_dir.as_fd(), |d| d.as_fd());
+            for (k, n) in names.iter().enumerate() {
+                if let Ok(st) = procfs::statat(base, n) {
+                    inos[k] = st.st_ino;
                 }
             }
+            drop(ns_dir);
             let mut member = false;
             for (k, &ino) in inos.iter().enumerate() {
                 if ino == 0 {
@@ -256,7 +256,7 @@ impl Discovery {
                 self.task_inos.extend(inos.iter().filter(|&&i| i != 0));
             }
             if fds {
-                self.scan_fds(pid);
+                self.scan_fds(pid, pid_dir.as_fd());
             }
         }
         self.dirbuf = dir.into_buf();
@@ -264,13 +264,14 @@ impl Discovery {
     }
 
     /// Note the namespace and socket descriptors of one process.
-    fn scan_fds(&mut self, pid: u32) {
-        let path = procfs::pid_path(&mut self.path, pid, b"fd");
-        let Ok(fd_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY | libc::O_DIRECTORY) else {
+    fn scan_fds(&mut self, pid: u32, pid_dir: BorrowedFd<'_>) {
+        let Ok(fd_dir) = procfs::openat(pid_dir, b"fd\0", libc::O_RDONLY | libc::O_DIRECTORY) else {
             return;
         };
         let dir_raw = fd_dir.as_raw_fd();
-        let mut dir = Dir::new(fd_dir, std::mem::take(&mut self.dirbuf));
+        // procfs lists a process's descriptors until the buffer is full: a
+        // short read is the end, and saves the getdents64 call saying so
+        let mut dir = Dir::new(fd_dir, std::mem::take(&mut self.dirbuf)).short_read_ends();
         let sockets = self.types[NsType::Net as usize];
         let mut name = [0u8; 16];
         while let Some(n) = dir.next_name() {
@@ -300,8 +301,10 @@ impl Discovery {
         };
         let mut dir = Dir::new(list_fd, Vec::new());
         while let Some(name) = dir.next_name() {
-            if let Some(pid) = procfs::parse_decimal(name) {
-                self.scan_fds(pid);
+            let Some(pid) = procfs::parse_decimal(name) else { continue };
+            let path = procfs::pid_path(&mut self.path, pid, b"");
+            if let Ok(pid_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) {
+                self.scan_fds(pid, pid_dir.as_fd());
             }
         }
     }
