@@ -206,27 +206,19 @@ impl Discovery {
         while let Some(name) = dir.next_name() {
             let Some(pid) = procfs::parse_decimal(name) else { continue };
             inos.iter_mut().for_each(|i| *i = 0);
-            // holding /proc/PID keeps its dentry for the lookups below
-            // (procfs drops unused pid dentries at once)
-            let path = procfs::pid_path(&mut self.path, pid, b"");
-            let Ok(pid_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) else {
-                continue; // gone
+            // The directory we hold (/proc/PID/ns, else /proc/PID) keeps
+            // the PID's dentry alive for the lookups below, fd/ included:
+            // procfs drops unused pid dentries at once, and rebuilding them
+            // costs more than the open.
+            let held = procfs::pid_path(&mut self.path, pid, if use_nsdir { b"ns" } else { b"" });
+            let Ok(held) = procfs::openat(self.proc_fd.as_fd(), held, libc::O_PATH | libc::O_DIRECTORY) else {
+                continue; // gone, or not ours to look at
             };
-            let ns_dir = if use_nsdir {
-                match procfs::openat(pid_dir.as_fd(), b"ns\0", libc::O_PATH | libc::O_DIRECTORY) {
-                    Ok(d) => Some(d),
-                    Err(_) => continue, // gone, or not ours to look at
-                }
-            } else {
-                None
-            };
-            let base = ns_dir.as_ref().map_or(pid_dir.as_fd(), |d| d.as_fd());
             for (k, n) in names.iter().enumerate() {
-                if let Ok(st) = procfs::statat(base, n) {
+                if let Ok(st) = procfs::statat(held.as_fd(), n) {
                     inos[k] = st.st_ino;
                 }
             }
-            drop(ns_dir);
             let mut member = false;
             for (k, &ino) in inos.iter().enumerate() {
                 if ino == 0 {
@@ -256,7 +248,8 @@ impl Discovery {
                 self.task_inos.extend(inos.iter().filter(|&&i| i != 0));
             }
             if fds {
-                self.scan_fds(pid, pid_dir.as_fd());
+                let (dir, fd) = if use_nsdir { (held.as_fd(), &b"../fd\0"[..]) } else { (held.as_fd(), &b"fd\0"[..]) };
+                self.scan_fds(pid, dir, fd);
             }
         }
         self.dirbuf = dir.into_buf();
@@ -264,8 +257,9 @@ impl Discovery {
     }
 
     /// Note the namespace and socket descriptors of one process.
-    fn scan_fds(&mut self, pid: u32, pid_dir: BorrowedFd<'_>) {
-        let Ok(fd_dir) = procfs::openat(pid_dir, b"fd\0", libc::O_RDONLY | libc::O_DIRECTORY) else {
+    /// `fd_path` is the process's `fd` directory relative to `dir`.
+    fn scan_fds(&mut self, pid: u32, dir: BorrowedFd<'_>, fd_path: &[u8]) {
+        let Ok(fd_dir) = procfs::openat(dir, fd_path, libc::O_RDONLY | libc::O_DIRECTORY) else {
             return;
         };
         let dir_raw = fd_dir.as_raw_fd();
@@ -304,7 +298,7 @@ impl Discovery {
             let Some(pid) = procfs::parse_decimal(name) else { continue };
             let path = procfs::pid_path(&mut self.path, pid, b"");
             if let Ok(pid_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) {
-                self.scan_fds(pid, pid_dir.as_fd());
+                self.scan_fds(pid, pid_dir.as_fd(), b"fd\0");
             }
         }
     }
