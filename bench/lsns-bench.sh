@@ -64,8 +64,8 @@ bench() { # label, args…
   local mu mr
   mu=$(printf '%s\n' "${ul[@]}" | median)
   mr=$(printf '%s\n' "${rs[@]}" | median)
-  printf '%-28s util-linux %8d µs   lsns-rs %8d µs   ratio %.2f   lsns-rs %.1f µs/process (util-linux %.1f)\n' \
-    "$label" "$mu" "$mr" "$(echo "$mr / $mu" | bc -l)" "$(echo "$mr / $nproc" | bc -l)" "$(echo "$mu / $nproc" | bc -l)"
+  awk -v l="$label" -v u="$mu" -v r="$mr" -v n="$nproc" 'BEGIN {
+    printf "%-28s util-linux %8d µs   lsns-rs %8d µs   ratio %.2f   lsns-rs %.1f µs/process (util-linux %.1f)\n", l, u, r, r / u, r / n, u / n }'
 }
 
 echo "state: $nproc processes, $nns namespaces; $rounds rounds each, medians (wall clock)"

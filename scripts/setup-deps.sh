@@ -12,6 +12,8 @@ have setpriv || need+=(util-linux)
 have python3 || need+=(python3)
 have bash || need+=(bash)
 have ps || need+=(procps)
+# the lsns tests drive a terminal with script(1)
+have script || need+=(bsdutils)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then

@@ -167,6 +167,18 @@ impl Style {
     pub fn new(format: Format, json_root: &'static str) -> Style {
         Style { format, headings: true, json_root, term_width: None, utf8: false }
     }
+
+    /// The style for printing to stdout: the terminal's width when stdout
+    /// is one (table format only) and the locale's tree art and encoding.
+    pub fn for_stdout(format: Format, json_root: &'static str) -> Style {
+        Style {
+            format,
+            headings: true,
+            json_root,
+            term_width: if format == Format::Table { stdout_terminal_width() } else { None },
+            utf8: locale_is_utf8(),
+        }
+    }
 }
 
 /// The width of the terminal on stdout, or `None` when stdout is not a

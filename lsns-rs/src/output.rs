@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use nsutils_common::ns::NsType;
-use nsutils_common::table::{self, Column, Format, RowId, Style, Table};
+use nsutils_common::table::{Column, Format, RowId, Style, Table};
 use nsutils_common::users::NameCache;
 use nsutils_common::{prog, Error, Result};
 
@@ -28,13 +28,7 @@ const JSON_ROOT: &str = "namespaces";
 
 /// The style for stdout: truncation only on a terminal.
 fn style(format: Format, headings: bool, json_root: &'static str) -> Style {
-    Style {
-        format,
-        headings,
-        json_root,
-        term_width: if format == Format::Table { table::stdout_terminal_width() } else { None },
-        utf8: table::locale_is_utf8(),
-    }
+    Style { headings, ..Style::for_stdout(format, json_root) }
 }
 
 fn print(t: &Table, style: &Style) -> Result<()> {

@@ -576,6 +576,17 @@ mod tests {
     }
 
     #[test]
+    fn an_ioctl_the_kernel_does_not_know_makes_the_status_2() {
+        // a regular file answers the nsfs ioctls with ENOTTY, as an old
+        // kernel would for a namespace
+        let f = nsutils_common::ns::open_cloexec(std::path::Path::new("/proc/self/stat"), libc::O_RDONLY).unwrap();
+        let mut d = Discovery::new([true; 8]).unwrap();
+        assert!(d.relation(f.as_fd(), sys::NS_GET_USERNS, 1).is_none());
+        assert_eq!(d.status, 2);
+        assert!(d.unsupported_warned[1] && !d.unsupported_warned[0]);
+    }
+
+    #[test]
     fn finds_our_own_namespaces_and_reads_our_process() {
         let mut d = Discovery::new([true; 8]).unwrap();
         let me = std::process::id();
