@@ -201,6 +201,9 @@ pub fn list(plan: &Plan) -> Result<i32> {
             }
         })
         .collect();
+    // without a tree column rows print in the order they are made, so the
+    // process tree needs no parent lookups
+    let process_tree = plan.tree == Tree::Process && columns.iter().any(|c| c.tree);
     let mut t = Table::new(columns);
 
     match plan.namespace {
@@ -225,11 +228,8 @@ pub fn list(plan: &Plan) -> Result<i32> {
                 if !passes(plan, &cells) {
                     continue;
                 }
-                let parent = if plan.tree == Tree::Process {
-                    d.ppid(pid).and_then(|pp| last_row.get(&(pp as u32)).copied())
-                } else {
-                    None
-                };
+                let parent =
+                    if process_tree { d.ppid(pid).and_then(|pp| last_row.get(&(pp as u32)).copied()) } else { None };
                 let row = add_row(&mut t, &plan.columns, &cells, parent);
                 last_row.insert(pid, row);
             }
@@ -255,6 +255,7 @@ pub fn list(plan: &Plan) -> Result<i32> {
             order.sort_unstable_by_key(|&i| d.nss[i].ino);
             let mut b = Builder {
                 plan,
+                process_tree,
                 rows: vec![None; d.nss.len()],
                 last_row: HashMap::new(),
                 busy: vec![false; d.nss.len()],
@@ -293,6 +294,8 @@ fn add_row(t: &mut Table, columns: &[Col], cells: &Cells, parent: Option<RowId>)
 /// Namespace rows in tree order.
 struct Builder<'p> {
     plan: &'p Plan,
+    /// Rows nest under their process's parent's row.
+    process_tree: bool,
     rows: Vec<Option<RowId>>,
     /// The row printed last for each process (the process tree).
     last_row: HashMap<u32, RowId>,
@@ -337,7 +340,7 @@ impl Builder<'_> {
             }
             Tree::Process => {
                 let pid = d.nss[i].pid;
-                if pid == 0 {
+                if pid == 0 || !self.process_tree {
                     None
                 } else {
                     d.ppid(pid).and_then(|pp| self.last_row.get(&(pp as u32)).copied())
