@@ -19,6 +19,8 @@ have newuidmap || need+=(uidmap)
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then
   rustup target add x86_64-unknown-linux-musl
 fi
+# the lsns tests drive a terminal with script(1)
+have script || need+=(bsdutils)
 
 if ((${#need[@]})); then
   if [ "$(id -u)" -ne 0 ]; then
