@@ -14,6 +14,8 @@ have bash || need+=(bash)
 have ps || need+=(procps)
 # newuidmap/newgidmap: unshare-rs ID ranges as an ordinary user (tests)
 have newuidmap || need+=(uidmap)
+# the lsns tests drive a terminal with script(1)
+have script || need+=(bsdutils)
 
 # the static (musl) build is tested too: the scratch-container drop-in tests
 if command -v rustup >/dev/null 2>&1 && ! rustup target list --installed | grep -qx x86_64-unknown-linux-musl; then

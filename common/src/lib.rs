@@ -8,6 +8,8 @@
 //! * [`process`], [`signals`] — exec via `PATH` or the login shell,
 //!   fork/wait, passing a child's status or fatal signal on.
 //! * [`users`] — uid/gid ↔ name lookups that degrade to numbers.
+//! * [`table`] — libsmartcols-style output: aligned columns, `--raw`,
+//!   `--json`, trees and multi-line cells.
 //! * [`hints`] — one line of advice when a namespace syscall fails.
 //! * [`caps`] — ambient capabilities for `--keep-caps`.
 #![warn(missing_docs)]
@@ -22,6 +24,7 @@ pub mod process;
 pub mod prog;
 pub mod signals;
 pub mod sys;
+pub mod table;
 pub mod users;
 
 pub use error::{Error, Result};

@@ -1,20 +1,43 @@
 //! ipcrm-rs: remove System V and POSIX IPC objects.
+//!
+//! Every argument is checked before anything is removed: util-linux removes
+//! as it parses, so `ipcrm -a shm` (a space instead of `-ashm`) removes
+//! every object and only then complains about `shm`; we refuse first.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
 
-use nsutils_common::cli::{Mode, Opt, Spec};
+use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::error::{strerror, warn};
+use nsutils_common::parse::{parse_i32, NumError};
 use nsutils_common::{prog, Error, Result};
 
-const OPTS: &[Opt] = &[];
+use crate::posix::{self, PKind};
+use crate::sysv::{self, Kind};
+
+const OPTS: &[Opt] = &[
+    Opt::required("shmem-id", Some('m'), "<id>", "remove the shared memory segment with <id>"),
+    Opt::required("shmem-key", Some('M'), "<key>", "remove the shared memory segment with <key>"),
+    Opt::required("posix-shmem", None, "<name>", "remove the POSIX shared memory object <name>"),
+    Opt::required("queue-id", Some('q'), "<id>", "remove the message queue with <id>"),
+    Opt::required("queue-key", Some('Q'), "<key>", "remove the message queue with <key>"),
+    Opt::required("posix-mqueue", None, "<name>", "remove the POSIX message queue <name>"),
+    Opt::required("semaphore-id", Some('s'), "<id>", "remove the semaphore set with <id>"),
+    Opt::required("semaphore-key", Some('S'), "<key>", "remove the semaphore set with <key>"),
+    Opt::required("posix-semaphore", None, "<name>", "remove the POSIX semaphore <name>"),
+    Opt::optional("all", Some('a'), "shm|pshm|msg|pmsg|sem|psem", "remove everything (of one kind)"),
+    Opt::flag("verbose", Some('v'), "tell what is being removed"),
+];
 
 /// The command line of `ipcrm-rs`.
 pub const SPEC: Spec = Spec {
     name: "ipcrm-rs",
-    usage: &["[options]"],
+    usage: &["[options]", "shm|msg|sem <id>..."],
     about: "Remove certain IPC resources.",
     opts: OPTS,
     section_titles: &[],
-    after_help: "",
+    after_help: "Arguments:\n <key> is decimal, hexadecimal with 0x, or octal with a leading 0.\n Nothing is removed when any argument is wrong.",
     man: "ipcrm-rs(1)",
     mode: Mode::Permute,
 };
@@ -24,10 +47,385 @@ pub fn cli() -> clap::Command {
     SPEC.to_clap()
 }
 
-/// Run `ipcrm-rs` with the arguments after argv[0]; returns the exit status.
-pub fn run(args: Vec<OsString>) -> Result<i32> {
-    let Some(_parsed) = prog::parse_or_info(&SPEC, &args)? else {
-        return Ok(0);
+/// One object to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// By id.
+    Id(Kind, i32),
+    /// By key; the text as given is kept for messages.
+    Key(Kind, i32, String),
+    /// A POSIX object by name.
+    Posix(PKind, OsString),
+}
+
+/// What `--all` covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum All {
+    /// Every kind, System V and POSIX.
+    Everything,
+    /// One System V kind.
+    SysV(Kind),
+    /// One POSIX kind.
+    Posix(PKind),
+}
+
+/// A validated command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Removals in command-line order, each with the `-v` state at its
+    /// position (util-linux's `-v` affects only what follows it).
+    pub targets: Vec<(Target, bool)>,
+    /// `--all`, done after the others (the last one given wins).
+    pub all: Option<All>,
+    /// `-v` for `--all` (anywhere on the line).
+    pub verbose: bool,
+    /// The deprecated `ipcrm shm|msg|sem ID…` form (prints
+    /// `resource(s) deleted` on success).
+    pub legacy: bool,
+}
+
+/// Parse a key as `strtoul(…, 0)` reads it (decimal, `0x` hex, leading-`0`
+/// octal, a sign allowed); unlike util-linux, a value that does not fit a
+/// 32-bit key is refused instead of being cut to its low 32 bits (which
+/// would remove some other object: `0x100000001` is key 1).
+pub fn parse_key(s: &str) -> std::result::Result<i32, NumError> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    Err(Error::msg("not implemented yet"))
+    if digits.starts_with(['+', '-']) {
+        return Err(NumError::Invalid);
+    }
+    let v = nsutils_common::parse::parse_u64(digits, 0)?;
+    if neg {
+        // strtoul negates in unsigned arithmetic: "-1" is the key 0xffffffff
+        if v > 1 << 31 {
+            return Err(NumError::Range);
+        }
+        Ok((v as i64).wrapping_neg() as i32)
+    } else {
+        u32::try_from(v).map(|k| k as i32).map_err(|_| NumError::Range)
+    }
+}
+
+fn arg_error(e: NumError, arg: &str) -> Error {
+    e.to_error("failed to parse argument", arg)
+}
+
+fn all_kind(value: &OsStr) -> Result<All> {
+    Ok(match value.as_bytes() {
+        b"shm" => All::SysV(Kind::Shm),
+        b"msg" => All::SysV(Kind::Msg),
+        b"sem" => All::SysV(Kind::Sem),
+        b"pshm" => All::Posix(PKind::Shm),
+        b"pmsg" => All::Posix(PKind::Mqueue),
+        b"psem" => All::Posix(PKind::Sem),
+        _ => return Err(Error::msg(format!("unknown argument: {}", value.to_string_lossy()))),
+    })
+}
+
+fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {
+    posix::check_name(kind, name).map_err(|e| Error::errno("name failed", e))?;
+    Ok(Target::Posix(kind, name.to_os_string()))
+}
+
+/// Turn the options of the current syntax into a [`Plan`], checking every
+/// argument.
+pub fn plan(opts: &[Matched], operands: &[OsString]) -> Result<Plan> {
+    let mut p = Plan { targets: Vec::new(), all: None, verbose: false, legacy: false };
+    for m in opts {
+        let arg = m.value_str();
+        let id = |kind| parse_i32(&arg, 10).map(|id| Target::Id(kind, id)).map_err(|e| arg_error(e, &arg));
+        let key = |kind| match parse_key(&arg) {
+            Ok(0) => Err(Error::msg(format!("illegal key ({arg})"))),
+            Ok(k) => Ok(Target::Key(kind, k, arg.clone())),
+            Err(e) => Err(arg_error(e, &arg)),
+        };
+        let name = m.value.as_deref().unwrap_or_default();
+        let target = match m.id {
+            "shmem-id" => id(Kind::Shm)?,
+            "queue-id" => id(Kind::Msg)?,
+            "semaphore-id" => id(Kind::Sem)?,
+            "shmem-key" => key(Kind::Shm)?,
+            "queue-key" => key(Kind::Msg)?,
+            "semaphore-key" => key(Kind::Sem)?,
+            "posix-shmem" => posix_target(PKind::Shm, name)?,
+            "posix-mqueue" => posix_target(PKind::Mqueue, name)?,
+            "posix-semaphore" => posix_target(PKind::Sem, name)?,
+            "all" => {
+                p.all = Some(match &m.value {
+                    None => All::Everything,
+                    Some(v) => all_kind(v)?,
+                });
+                continue;
+            }
+            "verbose" => {
+                p.verbose = true;
+                continue;
+            }
+            _ => continue,
+        };
+        p.targets.push((target, p.verbose));
+    }
+    if let Some(extra) = operands.first() {
+        return Err(Error::usage(format!("unknown argument: {}", extra.to_string_lossy())));
+    }
+    Ok(p)
+}
+
+/// The deprecated form `ipcrm shm|msg|sem ID…` (only when the first
+/// argument is exactly one of the keywords).
+pub fn legacy_plan(args: &[OsString]) -> Option<Result<Plan>> {
+    let kind = match args.first()?.as_bytes() {
+        b"shm" => Kind::Shm,
+        b"msg" => Kind::Msg,
+        b"sem" => Kind::Sem,
+        _ => return None,
+    };
+    if args.len() < 2 {
+        return Some(Err(Error::usage("not enough arguments")));
+    }
+    let mut targets = Vec::new();
+    for a in &args[1..] {
+        let text = a.to_string_lossy();
+        // strtoul(…, 10): digits only, a sign allowed
+        match parse_i32(&text, 10) {
+            Ok(id) if !text.trim_start().is_empty() => targets.push((Target::Id(kind, id), false)),
+            _ => return Some(Err(Error::msg(format!("invalid id: {text}")))),
+        }
+    }
+    Some(Ok(Plan { targets, all: None, verbose: false, legacy: true }))
+}
+
+/// Run `ipcrm-rs` with the arguments after argv\[0\]; returns the exit status.
+pub fn run(args: Vec<OsString>) -> Result<i32> {
+    let plan = match legacy_plan(&args) {
+        Some(p) => p?,
+        None => {
+            if args.is_empty() {
+                return Err(Error::usage("bad usage"));
+            }
+            let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
+                return Ok(0);
+            };
+            plan(&parsed.opts, &parsed.operands)?
+        }
+    };
+    let mut out = prog::stdout();
+    let failed = !execute(&plan, &mut out);
+    if plan.legacy && !failed {
+        let _ = writeln!(out, "resource(s) deleted");
+    }
+    out.finish()?;
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// `-v` lines: ``removing shared memory segment id `N'``.
+fn describe(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Shm => "shared memory segment",
+        Kind::Msg => "message queue",
+        Kind::Sem => "semaphore",
+    }
+}
+
+struct Runner<'a, W: Write> {
+    out: &'a mut W,
+    failed: bool,
+}
+
+impl<W: Write> Runner<'_, W> {
+    fn fail(&mut self, message: String) {
+        // stdout first, so -v lines and warnings keep their order on a tty
+        let _ = self.out.flush();
+        warn(message);
+        self.failed = true;
+    }
+
+    fn say(&mut self, verbose: bool, line: std::fmt::Arguments) {
+        if verbose {
+            let _ = writeln!(self.out, "{line}");
+        }
+    }
+
+    fn remove_id(&mut self, kind: Kind, id: i32, verbose: bool) {
+        self.say(verbose, format_args!("removing {} id `{id}'", describe(kind)));
+        if let Err(e) = sysv::remove(kind, id) {
+            let errno = e.raw_os_error().unwrap_or(0);
+            self.fail(match errno {
+                libc::EACCES | libc::EPERM => format!("permission denied for id ({id})"),
+                libc::EINVAL => format!("invalid id ({id})"),
+                libc::EIDRM => format!("already removed id ({id})"),
+                _ => format!("id failed: {}", strerror(errno)),
+            });
+        }
+    }
+
+    fn remove_key(&mut self, kind: Kind, key: i32, text: &str, verbose: bool) {
+        match sysv::id_of_key(kind, key) {
+            Ok(id) => self.remove_id(kind, id, verbose),
+            Err(e) => {
+                let errno = e.raw_os_error().unwrap_or(0);
+                self.fail(match errno {
+                    libc::EACCES | libc::EPERM => format!("permission denied for key ({text})"),
+                    libc::EINVAL | libc::ENOENT => format!("invalid key ({text})"),
+                    libc::EIDRM => format!("already removed key ({text})"),
+                    _ => format!("key failed: {}", strerror(errno)),
+                });
+            }
+        }
+    }
+
+    fn remove_posix(&mut self, kind: PKind, name: &OsStr, verbose: bool) {
+        let shown = name.to_string_lossy();
+        self.say(verbose, format_args!("removing {} `{shown}'", kind.describe()));
+        if let Err(e) = posix::unlink(kind, name) {
+            let errno = e.raw_os_error().unwrap_or(0);
+            self.fail(match errno {
+                libc::ENOENT => format!("name `{shown}' not found"),
+                libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
+                _ => format!("name failed: {}", strerror(errno)),
+            });
+        }
+    }
+
+    fn remove_all_sysv(&mut self, kind: Kind, verbose: bool) {
+        for id in sysv::visible_ids(kind) {
+            self.remove_id(kind, id, verbose);
+        }
+    }
+
+    fn remove_all_posix(&mut self, kind: PKind, verbose: bool) {
+        match posix::list(kind) {
+            Some(names) => {
+                for n in names {
+                    self.remove_posix(kind, &n, verbose);
+                }
+            }
+            None => {
+                let _ = self.out.flush();
+                warn(format!(
+                    "{} does not seem to be mounted. Use 'mount -t mqueue none {}' to mount it.",
+                    posix::MQUEUE_DIR,
+                    posix::MQUEUE_DIR
+                ));
+            }
+        }
+    }
+}
+
+/// Remove everything the plan names; every failure is reported and the
+/// rest is still attempted. False when anything failed.
+fn execute(plan: &Plan, out: &mut impl Write) -> bool {
+    let mut r = Runner { out, failed: false };
+    for (target, verbose) in &plan.targets {
+        match target {
+            Target::Id(kind, id) => r.remove_id(*kind, *id, *verbose),
+            Target::Key(kind, key, text) => r.remove_key(*kind, *key, text, *verbose),
+            Target::Posix(kind, name) => r.remove_posix(*kind, name, *verbose),
+        }
+    }
+    let v = plan.verbose;
+    match plan.all {
+        None => {}
+        Some(All::SysV(kind)) => r.remove_all_sysv(kind, v),
+        Some(All::Posix(kind)) => r.remove_all_posix(kind, v),
+        Some(All::Everything) => {
+            // util-linux's order: shm, POSIX shm, sem, POSIX sem, msg, POSIX mqueue
+            r.remove_all_sysv(Kind::Shm, v);
+            r.remove_all_posix(PKind::Shm, v);
+            r.remove_all_sysv(Kind::Sem, v);
+            r.remove_all_posix(PKind::Sem, v);
+            r.remove_all_sysv(Kind::Msg, v);
+            r.remove_all_posix(PKind::Mqueue, v);
+        }
+    }
+    !r.failed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nsutils_common::cli::os_args;
+
+    fn plan_of(args: &[&str]) -> Result<Plan> {
+        let a = os_args(args);
+        if let Some(p) = legacy_plan(&a) {
+            return p;
+        }
+        let parsed = SPEC.parse(&a)?;
+        plan(&parsed.opts, &parsed.operands)
+    }
+
+    fn err(args: &[&str]) -> Error {
+        plan_of(args).unwrap_err()
+    }
+
+    #[test]
+    fn keys() {
+        assert_eq!(parse_key("0x10"), Ok(16));
+        assert_eq!(parse_key("010"), Ok(8));
+        assert_eq!(parse_key("10"), Ok(10));
+        assert_eq!(parse_key(" +5"), Ok(5));
+        assert_eq!(parse_key("-1"), Ok(-1));
+        assert_eq!(parse_key("0xffffffff"), Ok(-1));
+        assert_eq!(parse_key("3156706895"), Ok(3156706895u32 as i32));
+        assert_eq!(parse_key("-2147483648"), Ok(i32::MIN));
+        assert_eq!(parse_key("-2147483649"), Err(NumError::Range));
+        assert_eq!(parse_key("0x100000001"), Err(NumError::Range));
+        assert_eq!(parse_key("zz"), Err(NumError::Invalid));
+        assert_eq!(parse_key("08"), Err(NumError::Invalid));
+        assert_eq!(parse_key("0x"), Err(NumError::Invalid));
+        assert_eq!(parse_key("+-1"), Err(NumError::Invalid));
+    }
+
+    #[test]
+    fn targets_in_order_with_positional_verbose() {
+        let p = plan_of(&["-m", "1", "-v", "-M", "0x10", "--posix-mqueue", "/q", "-ashm", "-amsg"]).unwrap();
+        assert_eq!(
+            p.targets,
+            vec![
+                (Target::Id(Kind::Shm, 1), false),
+                (Target::Key(Kind::Shm, 16, "0x10".into()), true),
+                (Target::Posix(PKind::Mqueue, "/q".into()), true)
+            ]
+        );
+        assert_eq!(p.all, Some(All::SysV(Kind::Msg)));
+        assert!(p.verbose);
+        assert_eq!(plan_of(&["-a=pshm"]).unwrap().all, Some(All::Posix(PKind::Shm)));
+        assert_eq!(plan_of(&["--all"]).unwrap().all, Some(All::Everything));
+    }
+
+    #[test]
+    fn everything_is_checked_first() {
+        assert_eq!(err(&["-m", "zz"]).message(), "failed to parse argument: 'zz'");
+        assert_eq!(err(&["-m", "1", "-M", "0"]).message(), "illegal key (0)");
+        assert_eq!(err(&["-Q", "0x0"]).message(), "illegal key (0x0)");
+        assert_eq!(
+            err(&["-m", "2147483648"]).message(),
+            "failed to parse argument: '2147483648': Numerical result out of range"
+        );
+        let e = err(&["-a", "shm"]);
+        assert!(e.is_usage());
+        assert_eq!(e.message(), "unknown argument: shm");
+        assert_eq!(err(&["-afoo"]).message(), "unknown argument: foo");
+        assert!(!err(&["-afoo"]).is_usage());
+        assert_eq!(err(&["--all="]).message(), "unknown argument: ");
+        assert_eq!(err(&["--posix-mqueue", "q"]).message(), "name failed: Invalid argument");
+    }
+
+    #[test]
+    fn legacy_syntax() {
+        let p = plan_of(&["shm", "1", "2"]).unwrap();
+        assert!(p.legacy);
+        assert_eq!(p.targets, vec![(Target::Id(Kind::Shm, 1), false), (Target::Id(Kind::Shm, 2), false)]);
+        assert_eq!(err(&["msg", "0", "abc"]).message(), "invalid id: abc");
+        assert_eq!(err(&["sem", "0x1"]).message(), "invalid id: 0x1");
+        assert_eq!(err(&["sem", "1", "-v"]).message(), "invalid id: -v");
+        let e = err(&["shm"]);
+        assert!(e.is_usage());
+        assert_eq!(e.message(), "not enough arguments");
+        assert!(plan_of(&["-v", "shm", "1"]).unwrap_err().is_usage());
+    }
 }

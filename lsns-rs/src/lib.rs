@@ -1,33 +1,38 @@
-//! lsns-rs: list Linux namespaces.
+//! lsns-rs: list Linux namespaces, as util-linux's `lsns(8)` does.
+//!
+//! * [`options`] — the command line and the validated plan.
+//! * [`scan`] — discovery: processes, descriptors, sockets, bind mounts,
+//!   and the lazy lookups (ioctls, netlink, `/proc/PID/*`) in [`proc`] and
+//!   [`netnsid`].
+//! * [`output`] — rows, trees and cells, printed by
+//!   `nsutils_common::table`.
+//! * [`filter`] — the `-Q` expression language.
+//! * [`columns`] — the thirteen columns and `-o` lists.
 
 use std::ffi::OsString;
 
-use nsutils_common::cli::{Mode, Opt, Spec};
-use nsutils_common::{prog, Error, Result};
+use nsutils_common::Result;
 
-const OPTS: &[Opt] = &[];
+pub mod columns;
+pub mod filter;
+pub mod netnsid;
+pub mod options;
+pub mod output;
+pub mod proc;
+pub mod scan;
 
-/// The command line of `lsns-rs`.
-pub const SPEC: Spec = Spec {
-    name: "lsns-rs",
-    usage: &["[options] [<namespace>]"],
-    about: "List system namespaces.",
-    opts: OPTS,
-    section_titles: &[],
-    after_help: "",
-    man: "lsns-rs(8)",
-    mode: Mode::Permute,
-};
+pub use options::SPEC;
 
 /// The clap `Command` of `lsns-rs` (for man pages, completions and tests).
 pub fn cli() -> clap::Command {
     SPEC.to_clap()
 }
 
-/// Run `lsns-rs` with the arguments after argv[0]; returns the exit status.
+/// Run `lsns-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
-    let Some(_parsed) = prog::parse_or_info(&SPEC, &args)? else {
-        return Ok(0);
-    };
-    Err(Error::msg("not implemented yet"))
+    match options::parse(&args)? {
+        options::Action::Exit(code) => Ok(code),
+        options::Action::ListColumns { format } => output::list_columns(format),
+        options::Action::List(plan) => output::list(&plan),
+    }
 }

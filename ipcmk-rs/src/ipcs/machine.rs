@@ -1,0 +1,459 @@
+//! `--json` and `--raw`: the same records for every view.
+//!
+//! The output-format options `-t`, `-p` and `-c` only choose columns of the
+//! text layout; here every object record carries all its fields (ids, key,
+//! perms, owner and creator, sizes, pids, times), so they make no
+//! difference. `-l`, `-u` and `-i` select limits, usage or one object.
+//!
+//! JSON: an object whose members are `messages`, `sharedmemory` and
+//! `semaphores` (those asked for): arrays of records, or one object for
+//! `-l`/`-u`. Numbers are numbers (keys as unsigned 32-bit values, perms as
+//! the mode bits, times in seconds since the Epoch with 0 = not set); names
+//! are `null` when the id has none.
+//!
+//! Raw: per section a line of field names (unless `--noheadings`) and one
+//! line per record, fields separated by one space; keys as `0x%08x`, perms in
+//! octal, unknown names as numbers, blanks and backslashes as `\xHH`.
+
+use std::fmt::Write;
+
+use nsutils_common::users::NameCache;
+
+use super::text::page_size;
+use super::Report;
+use crate::sysv::{Kind, Msg, Perm, Sem, SemValue, Shm, SHM_DEST, SHM_LOCKED};
+
+/// One field value.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Num(i128),
+    Key(i32),
+    Perms(u32),
+    Bool(bool),
+    /// A user or group name, or its id when it has none.
+    Name(Option<String>, u32),
+    /// Nested records (the semaphores of `-i`): JSON only.
+    Table(Vec<Record>),
+}
+
+type Record = Vec<(&'static str, Val)>;
+
+fn num(v: impl Into<i128>) -> Val {
+    Val::Num(v.into())
+}
+
+/// A section of output: its JSON member name and either records or one
+/// object.
+struct Section {
+    name: &'static str,
+    records: Vec<Record>,
+    single: bool,
+    /// Field names when there are no records (raw headings).
+    fields: &'static [&'static str],
+}
+
+fn section_name(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Msg => "messages",
+        Kind::Shm => "sharedmemory",
+        Kind::Sem => "semaphores",
+    }
+}
+
+const MSG_FIELDS: &[&str] = &[
+    "key",
+    "msqid",
+    "perms",
+    "owner",
+    "uid",
+    "group",
+    "gid",
+    "cuser",
+    "cuid",
+    "cgroup",
+    "cgid",
+    "used_bytes",
+    "messages",
+    "lspid",
+    "lrpid",
+    "send_time",
+    "recv_time",
+    "change_time",
+];
+const SHM_FIELDS: &[&str] = &[
+    "key",
+    "shmid",
+    "perms",
+    "owner",
+    "uid",
+    "group",
+    "gid",
+    "cuser",
+    "cuid",
+    "cgroup",
+    "cgid",
+    "bytes",
+    "nattch",
+    "dest",
+    "locked",
+    "cpid",
+    "lpid",
+    "attach_time",
+    "detach_time",
+    "change_time",
+];
+const SEM_FIELDS: &[&str] = &[
+    "key",
+    "semid",
+    "perms",
+    "owner",
+    "uid",
+    "group",
+    "gid",
+    "cuser",
+    "cuid",
+    "cgroup",
+    "cgid",
+    "nsems",
+    "last_op_time",
+    "change_time",
+];
+const SEMVAL_FIELDS: &[&str] = &["semnum", "value", "ncount", "zcount", "pid"];
+
+fn perm_fields(r: &mut Record, idname: &'static str, id: i32, p: &Perm, names: &mut NameCache) {
+    r.push(("key", Val::Key(p.key)));
+    r.push((idname, num(id)));
+    r.push(("perms", Val::Perms(p.mode & 0o777)));
+    r.push(("owner", Val::Name(names.user(p.uid).map(str::to_string), p.uid)));
+    r.push(("uid", num(p.uid)));
+    r.push(("group", Val::Name(names.group(p.gid).map(str::to_string), p.gid)));
+    r.push(("gid", num(p.gid)));
+    r.push(("cuser", Val::Name(names.user(p.cuid).map(str::to_string), p.cuid)));
+    r.push(("cuid", num(p.cuid)));
+    r.push(("cgroup", Val::Name(names.group(p.cgid).map(str::to_string), p.cgid)));
+    r.push(("cgid", num(p.cgid)));
+}
+
+fn msg_record(m: &Msg, names: &mut NameCache, with_qbytes: bool) -> Record {
+    let mut r = Vec::with_capacity(19);
+    perm_fields(&mut r, "msqid", m.id, &m.perm, names);
+    r.push(("used_bytes", num(m.cbytes)));
+    r.push(("messages", num(m.qnum)));
+    if with_qbytes {
+        r.push(("queue_bytes", num(m.qbytes.unwrap_or(0))));
+    }
+    r.push(("lspid", num(m.lspid)));
+    r.push(("lrpid", num(m.lrpid)));
+    r.push(("send_time", num(m.stime)));
+    r.push(("recv_time", num(m.rtime)));
+    r.push(("change_time", num(m.ctime)));
+    r
+}
+
+fn shm_record(s: &Shm, names: &mut NameCache) -> Record {
+    let mut r = Vec::with_capacity(20);
+    perm_fields(&mut r, "shmid", s.id, &s.perm, names);
+    r.push(("bytes", num(s.size)));
+    r.push(("nattch", num(s.nattch)));
+    r.push(("dest", Val::Bool(s.perm.mode & SHM_DEST != 0)));
+    r.push(("locked", Val::Bool(s.perm.mode & SHM_LOCKED != 0)));
+    r.push(("cpid", num(s.cpid)));
+    r.push(("lpid", num(s.lpid)));
+    r.push(("attach_time", num(s.atime)));
+    r.push(("detach_time", num(s.dtime)));
+    r.push(("change_time", num(s.ctime)));
+    r
+}
+
+fn sem_record(s: &Sem, names: &mut NameCache) -> Record {
+    let mut r = Vec::with_capacity(15);
+    perm_fields(&mut r, "semid", s.id, &s.perm, names);
+    r.push(("nsems", num(s.nsems)));
+    r.push(("last_op_time", num(s.otime)));
+    r.push(("change_time", num(s.ctime)));
+    r
+}
+
+fn semval_records(values: &[SemValue]) -> Vec<Record> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            vec![
+                ("semnum", num(n as u64)),
+                ("value", num(v.value)),
+                ("ncount", num(v.ncount)),
+                ("zcount", num(v.zcount)),
+                ("pid", num(v.pid)),
+            ]
+        })
+        .collect()
+}
+
+fn single(name: &'static str, r: Record) -> Section {
+    Section { name, records: vec![r], single: true, fields: &[] }
+}
+
+fn list(name: &'static str, records: Vec<Record>, fields: &'static [&'static str]) -> Section {
+    Section { name, records, single: false, fields }
+}
+
+/// The sections of a report.
+fn sections(report: &Report, names: &mut NameCache) -> Vec<Section> {
+    let mut out = Vec::new();
+    match report {
+        Report::Lists { msg, shm, sem } => {
+            if let Some(l) = msg {
+                out.push(list("messages", l.iter().map(|m| msg_record(m, names, false)).collect(), MSG_FIELDS));
+            }
+            if let Some(l) = shm {
+                out.push(list("sharedmemory", l.iter().map(|s| shm_record(s, names)).collect(), SHM_FIELDS));
+            }
+            if let Some(l) = sem {
+                out.push(list("semaphores", l.iter().map(|s| sem_record(s, names)).collect(), SEM_FIELDS));
+            }
+        }
+        Report::Limits { msg, shm, sem } => {
+            if let Some(l) = msg {
+                out.push(single(
+                    "messages",
+                    vec![("msgmni", num(l.msgmni)), ("msgmax", num(l.msgmax)), ("msgmnb", num(l.msgmnb))],
+                ));
+            }
+            if let Some(l) = shm {
+                out.push(single(
+                    "sharedmemory",
+                    vec![
+                        ("shmmni", num(l.shmmni)),
+                        ("shmmax", num(l.shmmax)),
+                        ("shmall", num(l.shmall)),
+                        ("shmmin", num(l.shmmin)),
+                        ("pagesize", num(page_size())),
+                    ],
+                ));
+            }
+            if let Some(l) = sem {
+                out.push(single(
+                    "semaphores",
+                    vec![
+                        ("semmni", num(l.semmni)),
+                        ("semmsl", num(l.semmsl)),
+                        ("semmns", num(l.semmns)),
+                        ("semopm", num(l.semopm)),
+                        ("semvmx", num(l.semvmx)),
+                    ],
+                ));
+            }
+        }
+        Report::Summary { msg, shm, sem } => {
+            if let Some(s) = msg {
+                out.push(single(
+                    "messages",
+                    vec![("queues", num(s.queues)), ("headers", num(s.headers)), ("used_bytes", num(s.bytes))],
+                ));
+            }
+            if let Some(s) = shm {
+                out.push(single(
+                    "sharedmemory",
+                    vec![
+                        ("segments", num(s.used_ids)),
+                        ("pages_allocated", num(s.shm_tot)),
+                        ("pages_resident", num(s.shm_rss)),
+                        ("pages_swapped", num(s.shm_swp)),
+                        ("swap_attempts", num(s.swap_attempts)),
+                        ("swap_successes", num(s.swap_successes)),
+                    ],
+                ));
+            }
+            if let Some(s) = sem {
+                out.push(single("semaphores", vec![("arrays", num(s.arrays)), ("semaphores", num(s.semaphores))]));
+            }
+        }
+        Report::OneShm(s) => out.push(list("sharedmemory", vec![shm_record(s, names)], SHM_FIELDS)),
+        Report::OneMsg(m) => out.push(list("messages", vec![msg_record(m, names, true)], MSG_FIELDS)),
+        Report::OneSem(s, values) => {
+            let mut r = sem_record(s, names);
+            r.push(("semaphores", Val::Table(semval_records(values))));
+            out.push(list("semaphores", vec![r], SEM_FIELDS));
+        }
+        Report::NotFound(kind, _) => {
+            let fields = match kind {
+                Kind::Msg => MSG_FIELDS,
+                Kind::Shm => SHM_FIELDS,
+                Kind::Sem => SEM_FIELDS,
+            };
+            out.push(list(section_name(*kind), Vec::new(), fields));
+        }
+    }
+    out
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "null".to_string())
+}
+
+fn json_value(out: &mut String, v: &Val, indent: usize) {
+    match v {
+        Val::Num(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Val::Key(k) => {
+            let _ = write!(out, "{}", *k as u32);
+        }
+        Val::Perms(p) => {
+            let _ = write!(out, "{p}");
+        }
+        Val::Bool(b) => {
+            let _ = write!(out, "{b}");
+        }
+        Val::Name(Some(n), _) => out.push_str(&json_string(n)),
+        Val::Name(None, _) => out.push_str("null"),
+        Val::Table(records) => json_array(out, records, indent),
+    }
+}
+
+fn json_object(out: &mut String, r: &Record, indent: usize) {
+    let pad = " ".repeat(indent + 3);
+    out.push_str("{\n");
+    for (i, (k, v)) in r.iter().enumerate() {
+        let _ = write!(out, "{pad}\"{k}\": ");
+        json_value(out, v, indent + 3);
+        out.push_str(if i + 1 < r.len() { ",\n" } else { "\n" });
+    }
+    out.push_str(&" ".repeat(indent));
+    out.push('}');
+}
+
+fn json_array(out: &mut String, records: &[Record], indent: usize) {
+    if records.is_empty() {
+        out.push_str("[]");
+        return;
+    }
+    let pad = " ".repeat(indent + 3);
+    out.push_str("[\n");
+    for (i, r) in records.iter().enumerate() {
+        out.push_str(&pad);
+        json_object(out, r, indent + 3);
+        out.push_str(if i + 1 < records.len() { ",\n" } else { "\n" });
+    }
+    out.push_str(&" ".repeat(indent));
+    out.push(']');
+}
+
+/// The report as JSON (3-space indentation, like util-linux's JSON).
+pub fn json(report: &Report, names: &mut NameCache) -> String {
+    let secs = sections(report, names);
+    let mut out = String::from("{\n");
+    for (i, s) in secs.iter().enumerate() {
+        let _ = write!(out, "   \"{}\": ", s.name);
+        if s.single {
+            json_object(&mut out, &s.records[0], 3);
+        } else {
+            json_array(&mut out, &s.records, 3);
+        }
+        out.push_str(if i + 1 < secs.len() { ",\n" } else { "\n" });
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Escape blanks, backslashes and control characters as `\xHH`.
+fn raw_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b <= b' ' || b == b'\\' || b == 0x7f {
+            let _ = write!(out, "\\x{b:02x}");
+        } else {
+            out.push(b as char);
+        }
+    }
+    out
+}
+
+fn raw_value(v: &Val) -> String {
+    match v {
+        Val::Num(n) => n.to_string(),
+        Val::Key(k) => format!("0x{:08x}", *k as u32),
+        Val::Perms(p) => format!("{p:o}"),
+        Val::Bool(b) => u8::from(*b).to_string(),
+        Val::Name(Some(n), _) => raw_escape(n),
+        Val::Name(None, id) => id.to_string(),
+        Val::Table(_) => String::new(),
+    }
+}
+
+fn raw_table(out: &mut String, fields: &[&str], records: &[Record], headings: bool) {
+    if headings {
+        out.push_str(&fields.join(" "));
+        out.push('\n');
+    }
+    for r in records {
+        let cols: Vec<String> =
+            r.iter().filter(|(_, v)| !matches!(v, Val::Table(_))).map(|(_, v)| raw_value(v)).collect();
+        out.push_str(&cols.join(" "));
+        out.push('\n');
+    }
+}
+
+/// The report as raw lines.
+pub fn raw(report: &Report, noheadings: bool, names: &mut NameCache) -> String {
+    let mut out = String::new();
+    for s in sections(report, names) {
+        let fields: Vec<&str> = match s.records.first() {
+            Some(r) => r.iter().filter(|(_, v)| !matches!(v, Val::Table(_))).map(|(k, _)| *k).collect(),
+            None => s.fields.to_vec(),
+        };
+        raw_table(&mut out, &fields, &s.records, !noheadings);
+        // the semaphores of `-i`: a second table
+        for r in &s.records {
+            for (_, v) in r {
+                if let Val::Table(rows) = v {
+                    raw_table(&mut out, SEMVAL_FIELDS, rows, !noheadings);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let perm = Perm { key: -2, uid: 0, gid: 0, cuid: 3_999_999_999, cgid: 0, mode: 0o644 };
+        let sem = Sem { id: 7, perm, nsems: 2, otime: 0, ctime: 100 };
+        Report::OneSem(sem, vec![SemValue { value: 5, ncount: 0, zcount: 0, pid: 42 }, SemValue::default()])
+    }
+
+    #[test]
+    fn json_shape() {
+        let j = json(&sample(), &mut NameCache::new());
+        let v: serde_json::Value = serde_json::from_str(&j).unwrap();
+        let s = &v["semaphores"][0];
+        assert_eq!(s["key"], 0xffff_fffeu32);
+        assert_eq!(s["semid"], 7);
+        assert_eq!(s["perms"], 0o644);
+        assert_eq!(s["owner"], "root");
+        assert_eq!(s["cuser"], serde_json::Value::Null);
+        assert_eq!(s["cuid"], 3_999_999_999u32);
+        assert_eq!(s["change_time"], 100);
+        assert_eq!(s["semaphores"][0]["value"], 5);
+        assert_eq!(s["semaphores"][1]["pid"], 0);
+        let empty = json(&Report::NotFound(Kind::Shm, 5), &mut NameCache::new());
+        assert_eq!(empty, "{\n   \"sharedmemory\": []\n}\n");
+    }
+
+    #[test]
+    fn raw_shape() {
+        let r = raw(&sample(), false, &mut NameCache::new());
+        let lines: Vec<&str> = r.lines().collect();
+        assert_eq!(lines[0], SEM_FIELDS.join(" "));
+        assert_eq!(lines[1], "0xfffffffe 7 644 root 0 root 0 3999999999 3999999999 root 0 2 0 100");
+        assert_eq!(lines[2], "semnum value ncount zcount pid");
+        assert_eq!(lines[3], "0 5 0 0 42");
+        let r = raw(&sample(), true, &mut NameCache::new());
+        assert_eq!(r.lines().count(), 3);
+        assert_eq!(raw_escape("a b\\"), "a\\x20b\\x5c");
+    }
+}

@@ -1,0 +1,329 @@
+//! ipcs-rs: show System V IPC objects, their limits and their usage.
+//!
+//! The text layouts are util-linux's, byte for byte ([`text`]); `--json`
+//! and `--raw` are machine-readable forms of the same data ([`machine`]).
+
+use std::ffi::OsString;
+use std::io::Write;
+
+use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::error::warn;
+use nsutils_common::parse::parse_i32;
+use nsutils_common::users::NameCache;
+use nsutils_common::{prog, Error, Result};
+
+use crate::sysv::{self, Kind, Source};
+
+pub mod machine;
+pub mod text;
+
+const OPTS: &[Opt] = &[
+    Opt::required("id", Some('i'), "<id>", "show details of the object with <id>"),
+    Opt::flag("shmems", Some('m'), "shared memory segments").in_section(1),
+    Opt::flag("queues", Some('q'), "message queues").in_section(1),
+    Opt::flag("semaphores", Some('s'), "semaphore sets").in_section(1),
+    Opt::flag("all", Some('a'), "all three (the default)").in_section(1),
+    Opt::flag("time", Some('t'), "attach, detach and change times").in_section(2),
+    Opt::flag("pid", Some('p'), "creator and last-operation PIDs").in_section(2),
+    Opt::flag("creator", Some('c'), "creators and owners").in_section(2),
+    Opt::flag("limits", Some('l'), "system limits").in_section(2),
+    Opt::flag("summary", Some('u'), "current usage").in_section(2),
+    Opt::flag("human", None, "sizes in human-readable units").in_section(3),
+    Opt::flag("bytes", Some('b'), "sizes in bytes").in_section(3),
+    Opt::flag("json", None, "JSON output (every field, numbers as numbers)").in_section(4),
+    Opt::flag("raw", None, "one line per object, fields separated by spaces").in_section(4),
+    Opt::flag("noheadings", None, "print no titles or column headings").in_section(4),
+];
+
+/// The command line of `ipcs-rs`.
+pub const SPEC: Spec = Spec {
+    name: "ipcs-rs",
+    usage: &["[resource-option...] [output-option]", "-m|-q|-s -i <id>"],
+    about: "Show information on IPC facilities.",
+    opts: OPTS,
+    section_titles: &[
+        "",
+        "Resource options:",
+        "Output formats (the last one wins):",
+        "Sizes (the last one wins):",
+        "Machine-readable output:",
+    ],
+    after_help: "",
+    man: "ipcs-rs(1)",
+    mode: Mode::Permute,
+};
+
+/// The clap `Command` of `ipcs-rs` (for man pages, completions and tests).
+pub fn cli() -> clap::Command {
+    SPEC.to_clap()
+}
+
+/// Which view of the objects to print (only the last of `-t -p -c -l -u`
+/// counts, as in util-linux).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The listing.
+    Default,
+    /// `-t`: times.
+    Time,
+    /// `-p`: pids.
+    Pid,
+    /// `-c`: creators and owners.
+    Creator,
+    /// `-l`: limits.
+    Limits,
+    /// `-u`: usage summary.
+    Summary,
+}
+
+/// How sizes are shown (the last of `-b` and `--human` counts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    /// util-linux's default: kilobytes for the shared memory limits,
+    /// bytes elsewhere.
+    Default,
+    /// `-b`.
+    Bytes,
+    /// `--human`.
+    Human,
+}
+
+/// Text, JSON or raw output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// util-linux's layouts.
+    Text,
+    /// `--json`.
+    Json,
+    /// `--raw`.
+    Raw,
+}
+
+/// A validated command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// Show message queues.
+    pub msg: bool,
+    /// Show shared memory.
+    pub shm: bool,
+    /// Show semaphores.
+    pub sem: bool,
+    /// The view.
+    pub format: Format,
+    /// Size units.
+    pub unit: Unit,
+    /// `-i`: one object.
+    pub id: Option<i32>,
+    /// Output form.
+    pub output: Output,
+    /// `--noheadings`.
+    pub noheadings: bool,
+}
+
+/// Turn the options into a [`Plan`].
+pub fn plan(opts: &[Matched]) -> Result<Plan> {
+    let mut p = Plan {
+        msg: false,
+        shm: false,
+        sem: false,
+        format: Format::Default,
+        unit: Unit::Default,
+        id: None,
+        output: Output::Text,
+        noheadings: false,
+    };
+    let (mut json, mut raw) = (false, false);
+    for m in opts {
+        match m.id {
+            "id" => {
+                let arg = m.value_str();
+                p.id = Some(parse_i32(&arg, 10).map_err(|e| e.to_error("failed to parse id argument", &arg))?);
+            }
+            "shmems" => p.shm = true,
+            "queues" => p.msg = true,
+            "semaphores" => p.sem = true,
+            "all" => (p.msg, p.shm, p.sem) = (true, true, true),
+            "time" => p.format = Format::Time,
+            "pid" => p.format = Format::Pid,
+            "creator" => p.format = Format::Creator,
+            "limits" => p.format = Format::Limits,
+            "summary" => p.format = Format::Summary,
+            "human" => p.unit = Unit::Human,
+            "bytes" => p.unit = Unit::Bytes,
+            "json" => json = true,
+            "raw" => raw = true,
+            "noheadings" => p.noheadings = true,
+            _ => {}
+        }
+    }
+    if json && raw {
+        return Err(Error::msg("options --json and --raw cannot be combined"));
+    }
+    p.output = if json {
+        Output::Json
+    } else if raw {
+        Output::Raw
+    } else {
+        Output::Text
+    };
+    if p.id.is_some() && [p.msg, p.shm, p.sem].iter().filter(|&&b| b).count() != 1 {
+        return Err(Error::msg("when using an ID, a single resource must be specified"));
+    }
+    if !(p.msg || p.shm || p.sem) {
+        (p.msg, p.shm, p.sem) = (true, true, true);
+    }
+    Ok(p)
+}
+
+/// Everything one run shows, read from the kernel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// Object lists (the listing, `-t`, `-p`, `-c`), `None` = not asked for.
+    Lists {
+        /// Message queues.
+        msg: Option<Vec<sysv::Msg>>,
+        /// Shared memory segments.
+        shm: Option<Vec<sysv::Shm>>,
+        /// Semaphore sets.
+        sem: Option<Vec<sysv::Sem>>,
+    },
+    /// `-l`.
+    Limits {
+        /// Message queue limits.
+        msg: Option<sysv::MsgLimits>,
+        /// Shared memory limits.
+        shm: Option<sysv::ShmLimits>,
+        /// Semaphore limits.
+        sem: Option<sysv::SemLimits>,
+    },
+    /// `-u`.
+    Summary {
+        /// Message queue usage.
+        msg: Option<sysv::MsgStatus>,
+        /// Shared memory usage.
+        shm: Option<sysv::ShmStatus>,
+        /// Semaphore usage.
+        sem: Option<sysv::SemStatus>,
+    },
+    /// `-i`: one segment.
+    OneShm(sysv::Shm),
+    /// `-i`: one queue.
+    OneMsg(sysv::Msg),
+    /// `-i`: one semaphore set and its semaphores.
+    OneSem(sysv::Sem, Vec<sysv::SemValue>),
+    /// `-i` with an id that does not exist.
+    NotFound(Kind, i32),
+}
+
+/// Read what the plan asks for (and nothing more). Fails only when the
+/// semaphores of `-i` cannot be read (`semctl(GETVAL) failed: …`).
+pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
+    let pick = |want: bool, k: Kind| if want { Some(k) } else { None };
+    if let Some(id) = plan.id {
+        let kind = [pick(plan.shm, Kind::Shm), pick(plan.msg, Kind::Msg), pick(plan.sem, Kind::Sem)]
+            .into_iter()
+            .flatten()
+            .next()
+            .unwrap_or(Kind::Shm);
+        let found = match kind {
+            Kind::Shm => sysv::find_shm(source, id).map(Report::OneShm),
+            Kind::Msg => sysv::find_msg(source, id).map(Report::OneMsg),
+            Kind::Sem => match sysv::find_sem(source, id) {
+                Some(s) => {
+                    let values = sysv::sem_values(s.id, s.nsems)
+                        .map_err(|(cmd, e)| Error::os(format!("semctl({cmd}) failed"), &e))?;
+                    Some(Report::OneSem(s, values))
+                }
+                None => None,
+            },
+        };
+        return Ok(found.unwrap_or(Report::NotFound(kind, id)));
+    }
+    Ok(match plan.format {
+        Format::Limits => Report::Limits {
+            msg: plan.msg.then(|| sysv::msg_limits(source)),
+            shm: plan.shm.then(|| sysv::shm_limits(source)),
+            sem: plan.sem.then(|| sysv::sem_limits(source)),
+        },
+        Format::Summary => Report::Summary {
+            msg: plan.msg.then(sysv::msg_status),
+            shm: plan.shm.then(sysv::shm_status),
+            sem: plan.sem.then(sysv::sem_status),
+        },
+        // util-linux prints nothing for the semaphores' pids; don't read them
+        Format::Pid if plan.output == Output::Text => Report::Lists {
+            msg: plan.msg.then(|| sysv::list_msg(source)),
+            shm: plan.shm.then(|| sysv::list_shm(source)),
+            sem: plan.sem.then(Vec::new),
+        },
+        _ => Report::Lists {
+            msg: plan.msg.then(|| sysv::list_msg(source)),
+            shm: plan.shm.then(|| sysv::list_shm(source)),
+            sem: plan.sem.then(|| sysv::list_sem(source)),
+        },
+    })
+}
+
+/// Run `ipcs-rs` with the arguments after argv\[0\]; returns the exit status.
+pub fn run(args: Vec<OsString>) -> Result<i32> {
+    let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
+        return Ok(0);
+    };
+    // extra operands are ignored, as util-linux does
+    let plan = plan(&parsed.opts)?;
+    let report = gather(&plan, Source::from_env())?;
+    if let Report::NotFound(_, id) = report {
+        warn(format!("id {id} not found"));
+    }
+    let mut names = NameCache::new();
+    let bytes = match plan.output {
+        Output::Text => text::render(&plan, &report, &mut names),
+        Output::Json => machine::json(&report, &mut names),
+        Output::Raw => machine::raw(&report, plan.noheadings, &mut names),
+    };
+    let mut out = prog::stdout();
+    out.write_all(bytes.as_bytes()).map_err(|e| prog::write_error(&e))?;
+    out.finish()?;
+    Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nsutils_common::cli::os_args;
+
+    fn plan_of(args: &[&str]) -> Result<Plan> {
+        plan(&SPEC.parse(&os_args(args)).unwrap().opts)
+    }
+
+    #[test]
+    fn defaults_and_last_wins() {
+        let p = plan_of(&[]).unwrap();
+        assert!(p.msg && p.shm && p.sem);
+        assert_eq!((p.format, p.unit, p.output), (Format::Default, Unit::Default, Output::Text));
+        let p = plan_of(&["-m", "-t", "-c", "--human", "-b"]).unwrap();
+        assert!(p.shm && !p.msg && !p.sem);
+        assert_eq!((p.format, p.unit), (Format::Creator, Unit::Bytes));
+        assert_eq!(plan_of(&["-l", "-u"]).unwrap().format, Format::Summary);
+    }
+
+    #[test]
+    fn id_needs_one_resource() {
+        assert_eq!(plan_of(&["-m", "-i", "5"]).unwrap().id, Some(5));
+        for bad in [&["-i", "0"][..], &["-m", "-q", "-i", "0"], &["-a", "-i", "0"]] {
+            assert_eq!(plan_of(bad).unwrap_err().message(), "when using an ID, a single resource must be specified");
+        }
+        assert_eq!(plan_of(&["-i", "abc", "-m"]).unwrap_err().message(), "failed to parse id argument: 'abc'");
+        assert_eq!(
+            plan_of(&["-m", "-i", "99999999999"]).unwrap_err().message(),
+            "failed to parse id argument: '99999999999': Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn machine_modes() {
+        assert_eq!(plan_of(&["--json"]).unwrap().output, Output::Json);
+        assert_eq!(plan_of(&["--raw", "--noheadings"]).unwrap().output, Output::Raw);
+        assert_eq!(plan_of(&["--json", "--raw"]).unwrap_err().message(), "options --json and --raw cannot be combined");
+    }
+}

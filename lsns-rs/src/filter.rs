@@ -1,0 +1,727 @@
+//! The `-Q/--filter` expression language: util-linux's libsmartcols filter
+//! syntax (`scols-filter(5)`).
+//!
+//! ```text
+//! expr  := expr ('||' | 'or' | 'OR') expr
+//!        | expr ('&&' | 'and' | 'AND') expr
+//!        | expr CMP expr
+//!        | ('!' | 'not' | 'NOT') expr
+//!        | '(' expr ')' | NUMBER | FLOAT | STRING | 'true' | 'false' | COLUMN
+//! CMP   := '==' '!=' '<' '<=' '>' '>=' '=~' '!~' and the words
+//!          eq ne lt le gt ge (or EQ NE LT LE GT GE)
+//! ```
+//!
+//! Precedence as upstream's grammar: `!` binds tightest, then comparisons
+//! (left-associative), then `&&`, then `||`. Integers take `K M G T P E Z Y`
+//! suffixes (powers of 1024, also spelled `KiB`…; `KB`… are powers of 1000);
+//! strings are in single or double quotes with `\` escaping the next
+//! character. A column name alone is true when the cell is not empty.
+//!
+//! Values compare by type: two numbers numerically, a number and a string
+//! numerically when the string is a number (else as text), strings bytewise;
+//! a boolean against anything compares truth values. An empty cell equals
+//! only an empty cell or `""`, differs from everything else, and is never
+//! less or greater. `=~`/`!~` match POSIX extended regular expressions
+//! (`regcomp(3)`) anywhere in the text.
+
+use std::ffi::CString;
+use std::fmt;
+
+/// A parse failure, with the byte offset of the offending token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterError {
+    /// A name that is not a column (upstream: `unknown column: NAME`).
+    UnknownColumn(String),
+    /// Anything else: upstream's `syntax error, unexpected …` wording.
+    Syntax {
+        /// The message after `failed to parse "<expr>": `.
+        message: String,
+        /// Byte offset in the expression where the problem is.
+        offset: usize,
+    },
+}
+
+impl FilterError {
+    /// Two lines pointing at the problem: the expression, and a caret
+    /// under the offending spot.
+    pub fn pointer(expr: &str, offset: usize) -> String {
+        let col = expr[..offset.min(expr.len())].chars().count();
+        format!("    {expr}\n    {:col$}^", "")
+    }
+}
+
+/// A cell value handed to [`Filter::matches`].
+#[derive(Debug, Clone, Copy)]
+pub struct Cell<'a> {
+    /// The cell's text (empty: no value).
+    pub text: &'a [u8],
+    /// Whether the column holds numbers.
+    pub number: bool,
+}
+
+/// A parsed filter expression over columns identified by `usize`.
+#[derive(Debug)]
+pub struct Filter {
+    root: Node,
+    holders: Vec<usize>,
+}
+
+#[derive(Debug)]
+enum Node {
+    Or(Box<Node>, Box<Node>),
+    And(Box<Node>, Box<Node>),
+    Not(Box<Node>),
+    Cmp(Op, Box<Node>, Box<Node>),
+    Match { negate: bool, subject: Box<Node>, pattern: Pattern },
+    Holder(usize),
+    Int(i128),
+    Float(f64),
+    Str(Vec<u8>),
+    Bool(bool),
+}
+
+#[derive(Debug)]
+enum Pattern {
+    Compiled(Regex),
+    Dynamic(Box<Node>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Re,
+    NotRe,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Tok {
+    LParen,
+    RParen,
+    And,
+    Or,
+    Not,
+    Cmp(Op),
+    Int(i128),
+    Float(f64),
+    Str(Vec<u8>),
+    Bool(bool),
+    Name(String),
+    Eof,
+}
+
+impl fmt::Display for Tok {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Tok::LParen => f.write_str("'('"),
+            Tok::RParen => f.write_str("')'"),
+            Tok::And => f.write_str("operator &&"),
+            Tok::Or => f.write_str("operator ||"),
+            Tok::Not => f.write_str("operator !"),
+            Tok::Cmp(op) => write!(f, "operator {}", op.symbol()),
+            Tok::Int(n) => write!(f, "number {n}"),
+            Tok::Float(x) => write!(f, "number {x}"),
+            Tok::Str(s) => write!(f, "string \"{}\"", String::from_utf8_lossy(s)),
+            Tok::Bool(b) => write!(f, "boolean {b}"),
+            Tok::Name(n) => write!(f, "column name {n}"),
+            Tok::Eof => f.write_str("end of file"),
+        }
+    }
+}
+
+impl Op {
+    fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Re => "=~",
+            Op::NotRe => "!~",
+        }
+    }
+}
+
+fn syntax(message: impl Into<String>, offset: usize) -> FilterError {
+    FilterError::Syntax { message: message.into(), offset }
+}
+
+/// Split the expression into tokens with their byte offsets.
+fn lex(expr: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
+    let b = expr.as_bytes();
+    let mut toks = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let start = i;
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let two = if i + 1 < b.len() { &b[i..i + 2] } else { &b[i..i + 1] };
+        let (tok, len) = match (c, two) {
+            (b'(', _) => (Tok::LParen, 1),
+            (b')', _) => (Tok::RParen, 1),
+            (_, b"&&") => (Tok::And, 2),
+            (_, b"||") => (Tok::Or, 2),
+            (_, b"==") => (Tok::Cmp(Op::Eq), 2),
+            (_, b"!=") => (Tok::Cmp(Op::Ne), 2),
+            (_, b"<=") => (Tok::Cmp(Op::Le), 2),
+            (_, b">=") => (Tok::Cmp(Op::Ge), 2),
+            (_, b"=~") => (Tok::Cmp(Op::Re), 2),
+            (_, b"!~") => (Tok::Cmp(Op::NotRe), 2),
+            (b'<', _) => (Tok::Cmp(Op::Lt), 1),
+            (b'>', _) => (Tok::Cmp(Op::Gt), 1),
+            (b'!', _) => (Tok::Not, 1),
+            (b'"' | b'\'', _) => {
+                let (s, len) = lex_string(&b[i..]).ok_or_else(|| syntax("unterminated string", start))?;
+                (Tok::Str(s), len)
+            }
+            (b'0'..=b'9', _) => lex_number(&b[i..]).map_err(|m| syntax(m, start))?,
+            (b'a'..=b'z' | b'A'..=b'Z' | b'_', _) => {
+                let len = b[i..]
+                    .iter()
+                    .position(|&x| !(x.is_ascii_alphanumeric() || b"_%:.-".contains(&x)))
+                    .unwrap_or(b.len() - i);
+                (keyword(&expr[i..i + len]), len)
+            }
+            _ => {
+                let ch = expr[i..].chars().next().unwrap_or('?');
+                return Err(syntax(format!("syntax error, unexpected character '{ch}'"), start));
+            }
+        };
+        toks.push((tok, start));
+        i += len;
+    }
+    toks.push((Tok::Eof, b.len()));
+    Ok(toks)
+}
+
+fn keyword(word: &str) -> Tok {
+    match word {
+        "and" | "AND" => Tok::And,
+        "or" | "OR" => Tok::Or,
+        "not" | "NOT" => Tok::Not,
+        "eq" | "EQ" => Tok::Cmp(Op::Eq),
+        "ne" | "NE" => Tok::Cmp(Op::Ne),
+        "lt" | "LT" => Tok::Cmp(Op::Lt),
+        "le" | "LE" => Tok::Cmp(Op::Le),
+        "gt" | "GT" => Tok::Cmp(Op::Gt),
+        "ge" | "GE" => Tok::Cmp(Op::Ge),
+        "true" | "TRUE" => Tok::Bool(true),
+        "false" | "FALSE" => Tok::Bool(false),
+        _ => Tok::Name(word.to_string()),
+    }
+}
+
+/// A quoted string at the start of `b`: its bytes and the quoted length.
+fn lex_string(b: &[u8]) -> Option<(Vec<u8>, usize)> {
+    let quote = b[0];
+    let mut s = Vec::new();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if i + 1 < b.len() => {
+                s.push(b[i + 1]);
+                i += 2;
+            }
+            c if c == quote => return Some((s, i + 1)),
+            c => {
+                s.push(c);
+                i += 1;
+            }
+        }
+    }
+    None
+}
+
+/// A number at the start of `b`: an integer with an optional size suffix,
+/// or a float.
+fn lex_number(b: &[u8]) -> Result<(Tok, usize), String> {
+    let digits = b.iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len());
+    if b.get(digits) == Some(&b'.') && b.get(digits + 1).is_some_and(u8::is_ascii_digit) {
+        let frac = b[digits + 1..].iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len() - digits - 1);
+        let len = digits + 1 + frac;
+        let text = std::str::from_utf8(&b[..len]).unwrap_or("0");
+        return Ok((Tok::Float(text.parse().unwrap_or(0.0)), len));
+    }
+    let suffix_len = b[digits..].iter().position(|c| !c.is_ascii_alphabetic()).unwrap_or(b.len() - digits);
+    let text = std::str::from_utf8(&b[..digits]).unwrap_or("0");
+    let value: i128 = text.parse().map_err(|_| format!("number {text} out of range"))?;
+    let suffix = std::str::from_utf8(&b[digits..digits + suffix_len]).unwrap_or("");
+    let mult = size_multiplier(suffix).ok_or_else(|| format!("syntax error, unknown number suffix '{suffix}'"))?;
+    let value = value.checked_mul(mult).filter(|v| *v <= u64::MAX as i128).ok_or("number out of range")?;
+    Ok((Tok::Int(value), digits + suffix_len))
+}
+
+/// util-linux size suffixes: `K`/`KiB` = 1024, `KB` = 1000, up to `Y`.
+fn size_multiplier(suffix: &str) -> Option<i128> {
+    if suffix.is_empty() {
+        return Some(1);
+    }
+    let (unit, base) = match suffix.len() {
+        1 => (suffix, 1024),
+        2 if suffix[1..].eq_ignore_ascii_case("b") => (&suffix[..1], 1000),
+        3 if suffix[1..].eq_ignore_ascii_case("ib") => (&suffix[..1], 1024),
+        _ => return None,
+    };
+    let power = "KMGTPEZY".find(unit.to_ascii_uppercase().as_str())? as u32 + 1;
+    Some((base as i128).pow(power))
+}
+
+struct Parser<'a> {
+    toks: Vec<(Tok, usize)>,
+    pos: usize,
+    resolve: &'a dyn Fn(&str) -> Option<usize>,
+    holders: Vec<usize>,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos].0
+    }
+
+    fn unexpected(&self) -> FilterError {
+        let (tok, off) = &self.toks[self.pos];
+        syntax(format!("syntax error, unexpected {tok}"), *off)
+    }
+
+    fn or(&mut self) -> Result<Node, FilterError> {
+        self.chain(Tok::Or, Self::and, Node::Or)
+    }
+
+    fn and(&mut self) -> Result<Node, FilterError> {
+        self.chain(Tok::And, Self::cmp, Node::And)
+    }
+
+    /// `operand (op operand)*`, left-associative.
+    fn chain(
+        &mut self,
+        op: Tok,
+        operand: fn(&mut Self) -> Result<Node, FilterError>,
+        join: fn(Box<Node>, Box<Node>) -> Node,
+    ) -> Result<Node, FilterError> {
+        let mut left = operand(self)?;
+        while *self.peek() == op {
+            self.pos += 1;
+            left = join(Box::new(left), Box::new(operand(self)?));
+        }
+        Ok(left)
+    }
+
+    fn cmp(&mut self) -> Result<Node, FilterError> {
+        let mut left = self.unary()?;
+        while let Tok::Cmp(op) = *self.peek() {
+            self.pos += 1;
+            let at = self.toks[self.pos].1;
+            let right = self.unary()?;
+            left = match op {
+                Op::Re | Op::NotRe => {
+                    let pattern = match right {
+                        Node::Str(s) => Pattern::Compiled(Regex::new(&s).map_err(|m| syntax(m, at))?),
+                        other => Pattern::Dynamic(Box::new(other)),
+                    };
+                    Node::Match { negate: op == Op::NotRe, subject: Box::new(left), pattern }
+                }
+                _ => Node::Cmp(op, Box::new(left), Box::new(right)),
+            };
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Node, FilterError> {
+        if *self.peek() == Tok::Not {
+            self.pos += 1;
+            return Ok(Node::Not(Box::new(self.unary()?)));
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Result<Node, FilterError> {
+        let node = match self.peek().clone() {
+            Tok::LParen => {
+                self.pos += 1;
+                let inner = self.or()?;
+                if *self.peek() != Tok::RParen {
+                    return Err(self.unexpected());
+                }
+                inner
+            }
+            Tok::Int(n) => Node::Int(n),
+            Tok::Float(x) => Node::Float(x),
+            Tok::Str(s) => Node::Str(s),
+            Tok::Bool(b) => Node::Bool(b),
+            Tok::Name(name) => {
+                let id = (self.resolve)(&name).ok_or(FilterError::UnknownColumn(name))?;
+                if !self.holders.contains(&id) {
+                    self.holders.push(id);
+                }
+                Node::Holder(id)
+            }
+            _ => return Err(self.unexpected()),
+        };
+        self.pos += 1;
+        Ok(node)
+    }
+}
+
+/// A value during evaluation.
+#[derive(Debug, Clone, PartialEq)]
+enum Val<'a> {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Text(std::borrow::Cow<'a, [u8]>),
+}
+
+impl Val<'_> {
+    fn truth(&self) -> bool {
+        match self {
+            Val::Null => false,
+            Val::Bool(b) => *b,
+            Val::Int(n) => *n != 0,
+            Val::Float(x) => *x != 0.0,
+            Val::Text(t) => !t.is_empty(),
+        }
+    }
+
+    fn text(&self) -> Vec<u8> {
+        match self {
+            Val::Null => Vec::new(),
+            Val::Bool(b) => b.to_string().into_bytes(),
+            Val::Int(n) => n.to_string().into_bytes(),
+            Val::Float(x) => x.to_string().into_bytes(),
+            Val::Text(t) => t.to_vec(),
+        }
+    }
+
+    fn number(&self) -> Option<Num> {
+        match self {
+            Val::Int(n) => Some(Num::Int(*n)),
+            Val::Float(x) => Some(Num::Float(*x)),
+            Val::Text(t) => parse_num(t),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Num {
+    Int(i128),
+    Float(f64),
+}
+
+fn parse_num(t: &[u8]) -> Option<Num> {
+    let s = std::str::from_utf8(t).ok()?;
+    if let Ok(n) = s.parse::<i128>() {
+        return Some(Num::Int(n));
+    }
+    if s.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-') {
+        return s.parse::<f64>().ok().map(Num::Float);
+    }
+    None
+}
+
+fn cmp_num(a: Num, b: Num) -> Option<std::cmp::Ordering> {
+    match (a, b) {
+        (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
+        (Num::Int(x), Num::Float(y)) => (x as f64).partial_cmp(&y),
+        (Num::Float(x), Num::Int(y)) => x.partial_cmp(&(y as f64)),
+        (Num::Float(x), Num::Float(y)) => x.partial_cmp(&y),
+    }
+}
+
+impl Filter {
+    /// Parse `expr`; `resolve` maps a column name to its id (or `None`:
+    /// unknown column).
+    pub fn parse(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Filter, FilterError> {
+        let toks = lex(expr)?;
+        let mut p = Parser { toks, pos: 0, resolve, holders: Vec::new() };
+        let root = p.or()?;
+        if *p.peek() != Tok::Eof {
+            return Err(p.unexpected());
+        }
+        Ok(Filter { root, holders: p.holders })
+    }
+
+    /// The column ids the expression reads (each once, in order of use).
+    pub fn holders(&self) -> &[usize] {
+        &self.holders
+    }
+
+    /// Evaluate for one row; `cell` gives the value of a column.
+    pub fn matches<'c>(&self, cell: &mut dyn FnMut(usize) -> Cell<'c>) -> bool {
+        eval(&self.root, cell).truth()
+    }
+}
+
+fn eval<'c>(node: &Node, cell: &mut dyn FnMut(usize) -> Cell<'c>) -> Val<'c> {
+    match node {
+        Node::Or(a, b) => Val::Bool(eval(a, cell).truth() || eval(b, cell).truth()),
+        Node::And(a, b) => Val::Bool(eval(a, cell).truth() && eval(b, cell).truth()),
+        Node::Not(a) => Val::Bool(!eval(a, cell).truth()),
+        Node::Holder(id) => {
+            let c = cell(*id);
+            if c.text.is_empty() {
+                Val::Null
+            } else if c.number {
+                match parse_num(c.text) {
+                    Some(Num::Int(n)) => Val::Int(n),
+                    Some(Num::Float(x)) => Val::Float(x),
+                    None => Val::Text(c.text.into()),
+                }
+            } else {
+                Val::Text(c.text.into())
+            }
+        }
+        Node::Int(n) => Val::Int(*n),
+        Node::Float(x) => Val::Float(*x),
+        Node::Str(s) => Val::Text(s.clone().into()),
+        Node::Bool(b) => Val::Bool(*b),
+        Node::Cmp(op, a, b) => {
+            let (a, b) = (eval(a, cell), eval(b, cell));
+            Val::Bool(compare(*op, &a, &b))
+        }
+        Node::Match { negate, subject, pattern } => {
+            let text = eval(subject, cell).text();
+            let found = match pattern {
+                Pattern::Compiled(re) => re.is_match(&text),
+                Pattern::Dynamic(p) => Regex::new(&eval(p, cell).text()).map(|re| re.is_match(&text)).unwrap_or(false),
+            };
+            Val::Bool(found != *negate)
+        }
+    }
+}
+
+fn compare(op: Op, a: &Val, b: &Val) -> bool {
+    use std::cmp::Ordering::*;
+    let empty = |v: &Val| matches!(v, Val::Null) || matches!(v, Val::Text(t) if t.is_empty());
+    if matches!(a, Val::Null) || matches!(b, Val::Null) {
+        let same = empty(a) && empty(b);
+        return match op {
+            Op::Eq => same,
+            Op::Ne => !same,
+            _ => false,
+        };
+    }
+    let ord = if matches!(a, Val::Bool(_)) || matches!(b, Val::Bool(_)) {
+        Some(a.truth().cmp(&b.truth()))
+    } else {
+        match (a.number(), b.number()) {
+            (Some(x), Some(y)) if !(matches!(a, Val::Text(_)) && matches!(b, Val::Text(_))) => cmp_num(x, y),
+            _ => Some(a.text().cmp(&b.text())),
+        }
+    };
+    let Some(ord) = ord else { return op == Op::Ne };
+    match op {
+        Op::Eq => ord == Equal,
+        Op::Ne => ord != Equal,
+        Op::Lt => ord == Less,
+        Op::Le => ord != Greater,
+        Op::Gt => ord == Greater,
+        Op::Ge => ord != Less,
+        Op::Re | Op::NotRe => unreachable!("regex comparisons are Match nodes"),
+    }
+}
+
+/// A POSIX extended regular expression (`regcomp(3)`, `REG_NOSUB`).
+struct Regex {
+    re: Box<libc::regex_t>,
+}
+
+impl fmt::Debug for Regex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Regex")
+    }
+}
+
+impl Regex {
+    fn new(pattern: &[u8]) -> Result<Regex, String> {
+        let c = CString::new(pattern).map_err(|_| "regular expression contains a NUL byte".to_string())?;
+        // SAFETY: an all-zero regex_t is a valid argument for regcomp to fill.
+        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
+        // SAFETY: re points to a regex_t, c is NUL-terminated.
+        let rc = unsafe { libc::regcomp(&mut *re, c.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
+        if rc != 0 {
+            let mut buf = [0u8; 256];
+            // SAFETY: regerror writes at most buf.len() bytes, NUL-terminated.
+            unsafe { libc::regerror(rc, &*re, buf.as_mut_ptr().cast(), buf.len()) };
+            let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+            return Err(format!(
+                "invalid regular expression '{}': {}",
+                String::from_utf8_lossy(pattern),
+                String::from_utf8_lossy(&buf[..end])
+            ));
+        }
+        Ok(Regex { re })
+    }
+
+    fn is_match(&self, text: &[u8]) -> bool {
+        let Ok(c) = CString::new(text) else { return false };
+        // SAFETY: a compiled regex and a NUL-terminated subject; REG_NOSUB
+        // means no match array is written.
+        unsafe { libc::regexec(&*self.re, c.as_ptr(), 0, std::ptr::null_mut(), 0) == 0 }
+    }
+}
+
+impl Drop for Regex {
+    fn drop(&mut self) {
+        // SAFETY: the regex was compiled by regcomp and is freed once.
+        unsafe { libc::regfree(&mut *self.re) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const COLS: [(&str, bool); 6] =
+        [("NS", true), ("TYPE", false), ("NPROCS", true), ("NETNSID", false), ("COMMAND", false), ("PID", true)];
+
+    fn resolve(name: &str) -> Option<usize> {
+        COLS.iter().position(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    fn parse(expr: &str) -> Result<Filter, FilterError> {
+        Filter::parse(expr, &resolve)
+    }
+
+    fn run(expr: &str, row: [&str; 6]) -> bool {
+        let f = parse(expr).unwrap_or_else(|e| panic!("{expr}: {e:?}"));
+        f.matches(&mut |id| Cell { text: row[id].as_bytes(), number: COLS[id].1 })
+    }
+
+    const NET: [&str; 6] = ["4026531840", "net", "1", "7", "sleep 1800", "42"];
+    const USER: [&str; 6] = ["4026531837", "user", "75", "", "kthreadd", "2"];
+    const PERSIST: [&str; 6] = ["4026532259", "uts", "0", "", "", ""];
+
+    #[test]
+    fn the_issue_examples() {
+        assert!(run("NS == 4026531840 && NPROCS == 1", NET));
+        assert!(!run("NS == 4026531840 && NPROCS == 1", USER));
+        assert!(run("NETNSID == '7'", NET));
+        assert!(run("NETNSID == \"7\"", NET));
+        assert!(run("TYPE == \"net\"", NET));
+        assert!(!run("TYPE == \"net\"", USER));
+        assert!(run("COMMAND =~ \"^sleep\"", NET));
+        assert!(!run("COMMAND =~ \"^sleep\"", USER));
+    }
+
+    #[test]
+    fn word_operators_and_case() {
+        assert!(run("TYPE eq 'net' AND NPROCS GE 1 and not PID lt 42", NET));
+        assert!(run("NPROCS gt 1 OR TYPE EQ 'net'", USER));
+        assert!(run("NPROCS LE 75 && NPROCS ge 75 && NPROCS ne 74", USER));
+        assert!(run("type == 'net'", NET), "column names are case-insensitive");
+    }
+
+    #[test]
+    fn every_symbolic_comparison() {
+        for (e, want) in [
+            ("NPROCS == 75", true),
+            ("NPROCS != 75", false),
+            ("NPROCS < 76", true),
+            ("NPROCS <= 75", true),
+            ("NPROCS > 75", false),
+            ("NPROCS >= 76", false),
+            ("COMMAND !~ 'thread'", false),
+            ("COMMAND =~ 'k.*d$'", true),
+        ] {
+            assert_eq!(run(e, USER), want, "{e}");
+        }
+    }
+
+    #[test]
+    fn numbers_compare_numerically_not_as_text() {
+        assert!(run("NPROCS > 9", USER), "75 > 9 numerically");
+        assert!(run("NS > 4026531836", USER));
+        assert!(run("NPROCS == 75.0", USER));
+        assert!(run("NPROCS < 75.5", USER));
+        assert!(run("NETNSID == 7", NET), "a string column against a number");
+        assert!(run("NS == '4026531837'", USER), "a number column against a numeric string");
+    }
+
+    #[test]
+    fn size_suffixes() {
+        let row = ["1024", "x", "1048576", "", "", "1000"];
+        assert!(run("NS == 1K && NS == 1KiB && PID == 1KB", row));
+        assert!(run("NPROCS == 1M && NPROCS == 1MiB", row));
+        assert!(run("1G == 1073741824 && 1GB == 1000000000", row));
+        assert!(matches!(parse("NS == 1Q"), Err(FilterError::Syntax { .. })));
+    }
+
+    #[test]
+    fn bare_columns_mean_not_empty_and_empty_cells() {
+        assert!(run("NETNSID", NET));
+        assert!(!run("NETNSID", USER));
+        assert!(run("!NETNSID", USER));
+        assert!(run("not PID", PERSIST));
+        assert!(!run("PID == 0", PERSIST), "empty is not zero");
+        assert!(run("PID != 0", PERSIST));
+        assert!(!run("PID < 5", PERSIST) && !run("PID >= 5", PERSIST));
+        assert!(run("COMMAND == ''", PERSIST));
+        assert!(run("NETNSID != '7'", USER));
+    }
+
+    #[test]
+    fn booleans_precedence_and_parentheses() {
+        assert!(run("true", USER));
+        assert!(!run("false || FALSE", USER));
+        assert!(run("TYPE == 'x' || TYPE == 'user' && NPROCS == 75", USER), "&& binds tighter than ||");
+        assert!(!run("(TYPE == 'x' || TYPE == 'user') && NPROCS == 1", USER));
+        assert!(run("!(TYPE == 'net')", USER));
+        assert!(run("(TYPE == 'user') == true", USER));
+    }
+
+    #[test]
+    fn strings_and_escapes() {
+        let row = ["1", "it's \"x\"", "1", "", "a\\b", "1"];
+        assert!(run(r#"TYPE == 'it\'s "x"'"#, row));
+        assert!(run(r#"TYPE == "it's \"x\"""#, row));
+        assert!(run(r#"COMMAND == 'a\\b'"#, row));
+        assert!(run("TYPE > 'a' && TYPE < 'j'", row), "strings compare bytewise");
+    }
+
+    #[test]
+    fn holders_are_listed_once() {
+        let f = parse("NS == 1 || (NS == 2 && TYPE =~ 'n')").unwrap();
+        assert_eq!(f.holders(), &[0, 1]);
+    }
+
+    fn err(expr: &str) -> (String, usize) {
+        match parse(expr) {
+            Err(FilterError::Syntax { message, offset }) => (message, offset),
+            other => panic!("{expr}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_name_the_token_and_point_at_it() {
+        assert_eq!(err("NS =="), ("syntax error, unexpected end of file".into(), 5));
+        assert_eq!(err("NS == 1 )"), ("syntax error, unexpected ')'".into(), 8));
+        assert_eq!(err("(NS == 1"), ("syntax error, unexpected end of file".into(), 8));
+        assert_eq!(err("NS == == 1"), ("syntax error, unexpected operator ==".into(), 6));
+        assert_eq!(err("NS 1"), ("syntax error, unexpected number 1".into(), 3));
+        assert_eq!(err("&& NS"), ("syntax error, unexpected operator &&".into(), 0));
+        assert_eq!(err("NS == 'abc"), ("unterminated string".into(), 6));
+        assert_eq!(err("NS @ 1"), ("syntax error, unexpected character '@'".into(), 3));
+        assert_eq!(err(""), ("syntax error, unexpected end of file".into(), 0));
+        let (m, off) = err("COMMAND =~ '('");
+        assert!(m.starts_with("invalid regular expression '(': "), "{m}");
+        assert_eq!(off, 11);
+        assert_eq!(FilterError::pointer("NS ==", 5), "    NS ==\n         ^");
+    }
+
+    #[test]
+    fn unknown_columns_are_reported_by_name() {
+        assert_eq!(parse("FOO == 1").unwrap_err(), FilterError::UnknownColumn("FOO".into()));
+        assert_eq!(parse("NS == 1 && bar").unwrap_err(), FilterError::UnknownColumn("bar".into()));
+    }
+}

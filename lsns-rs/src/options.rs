@@ -1,0 +1,438 @@
+//! The command line: lsns' option table, and the validated [`Plan`] it
+//! turns into, with every implication resolved (`-r` implies `-W`, `-t net`
+//! adds NETNSID and NSFS to the defaults, `--output-all` and `-l` flatten
+//! the default process tree, an explicit `-T` wins over both, …).
+
+use std::ffi::OsString;
+
+use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::ns::NsType;
+use nsutils_common::parse::{parse_i32, parse_u64, NumError};
+use nsutils_common::table::Format;
+use nsutils_common::{prog, Error, Result};
+
+use crate::columns::{add_list, Col};
+use crate::filter::{Filter, FilterError};
+
+const OPTS: &[Opt] = &[
+    Opt::flag("json", Some('J'), "print the table as JSON"),
+    Opt::flag("list", Some('l'), "flat list instead of the process tree"),
+    Opt::flag("noheadings", Some('n'), "leave out the header line"),
+    Opt::required("output", Some('o'), "<list>", "columns to print (a leading '+' adds to the defaults)"),
+    Opt::flag("output-all", None, "print every column"),
+    Opt::flag("persistent", Some('P'), "only namespaces no process is in"),
+    Opt::required("task", Some('p'), "<pid>", "only the namespaces of this process"),
+    Opt::required("filter", Some('Q'), "<expr>", "only rows for which the expression is true"),
+    Opt::flag("raw", Some('r'), "raw format: one space between cells, blanks escaped"),
+    Opt::flag("notruncate", Some('u'), "never shorten the COMMAND column"),
+    Opt::flag("nowrap", Some('W'), "NSFS on one line, paths joined with commas"),
+    Opt::required(
+        "type",
+        Some('t'),
+        "<name>",
+        "only this namespace type (mnt, net, ipc, user, pid, uts,\ncgroup, time); may be repeated",
+    ),
+    Opt::optional("tree", Some('T'), "<rel>", "namespace tree by relation: owner (default),\nparent, or process"),
+    Opt::flag("list-columns", Some('H'), "describe the columns and exit").in_section(1),
+];
+
+/// The command line of `lsns-rs`.
+pub const SPEC: Spec = Spec {
+    name: "lsns-rs",
+    usage: &["[options] [<namespace>]"],
+    about: "List the namespaces of the system: the processes in them, and those\nheld open by a file descriptor, a socket or a bind mount.",
+    opts: OPTS,
+    section_titles: &[],
+    after_help: "",
+    man: "lsns-rs(8)",
+    mode: Mode::Permute,
+};
+
+/// How rows are nested.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tree {
+    /// A flat list.
+    None,
+    /// Under the row of the parent process of the row's process.
+    Process,
+    /// Under the owning user namespace.
+    Owner,
+    /// Under the parent namespace (pid and user namespaces).
+    Parent,
+}
+
+/// A validated command line.
+#[derive(Debug)]
+pub struct Plan {
+    /// Table, raw or JSON.
+    pub format: Format,
+    /// Print the header line.
+    pub headings: bool,
+    /// The output columns, in order.
+    pub columns: Vec<Col>,
+    /// Which namespace types to list, indexed like [`NsType::ALL`].
+    pub types: [bool; 8],
+    /// `-p PID`.
+    pub task: Option<i32>,
+    /// The namespace operand: list the processes of this namespace.
+    pub namespace: Option<u64>,
+    /// Nesting of rows.
+    pub tree: Tree,
+    /// `-u`.
+    pub notruncate: bool,
+    /// `-W` (or `-r`): NSFS joined with `,`.
+    pub nowrap: bool,
+    /// `-P`.
+    pub persistent: bool,
+    /// `-Q EXPR`; column ids are indices into [`Col::ALL`].
+    pub filter: Option<Filter>,
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Action {
+    /// List namespaces.
+    List(Plan),
+    /// `-H`: describe the columns in this format.
+    ListColumns {
+        /// Table, raw or JSON.
+        format: Format,
+    },
+    /// `--help`/`--version` printed, or a failure already reported:
+    /// exit with this status.
+    Exit(i32),
+}
+
+/// Pairs of options that cannot be combined, as upstream's table.
+const EXCLUSIVE: [[&str; 2]; 2] = [["json", "raw"], ["persistent", "task"]];
+
+fn long_name(id: &str) -> &str {
+    OPTS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or(id)
+}
+
+/// Turn the arguments into an [`Action`], handling options in command-line
+/// order like upstream's getopt loop: the first bad option value or
+/// exclusive pair is reported, `--help`/`--version` act when reached.
+pub fn parse(args: &[OsString]) -> Result<Action> {
+    let parsed = match SPEC.parse(args) {
+        Ok(p) => p,
+        Err(syntax) => {
+            // upstream reports a bad value of an earlier option before a
+            // later syntax error: check the longest prefix that parses
+            for end in (0..args.len()).rev() {
+                if let Ok(p) = SPEC.parse(&args[..end]) {
+                    Raw::default().take(&p.opts)?;
+                    break;
+                }
+            }
+            return Err(syntax);
+        }
+    };
+    let mut raw = Raw::default();
+    if let Some(info) = raw.take(&parsed.opts)? {
+        let text = if info == "help" { SPEC.help_text(prog::name()) } else { SPEC.version_text(prog::name()) };
+        prog::print_stdout(&text)?;
+        return Ok(Action::Exit(0));
+    }
+    raw.finish(&parsed.operands)
+}
+
+/// Options as given, before the checks that happen after the option loop.
+#[derive(Debug, Default)]
+struct Raw {
+    json: bool,
+    raw: bool,
+    list: bool,
+    noheadings: bool,
+    output: Option<String>,
+    output_all: bool,
+    persistent: bool,
+    task: Option<i32>,
+    filter: Option<String>,
+    notruncate: bool,
+    nowrap: bool,
+    types: [bool; 8],
+    any_type: bool,
+    tree: Option<Tree>,
+    list_columns: bool,
+}
+
+impl Raw {
+    /// Take options in order; returns `Some("help"|"version")` when one of
+    /// those is reached.
+    fn take(&mut self, opts: &[Matched]) -> Result<Option<&'static str>> {
+        let mut seen: [Option<&str>; EXCLUSIVE.len()] = [None; EXCLUSIVE.len()];
+        for m in opts {
+            for (group, first) in EXCLUSIVE.iter().zip(seen.iter_mut()) {
+                if group.contains(&m.id) {
+                    match first {
+                        None => *first = Some(m.id),
+                        Some(f) if *f != m.id => {
+                            return Err(Error::msg(format!(
+                                "options --{} and --{} cannot be combined",
+                                long_name(group[0]),
+                                long_name(group[1])
+                            )));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let v = m.value_str();
+            match m.id {
+                "help" => return Ok(Some("help")),
+                "version" => return Ok(Some("version")),
+                "json" => self.json = true,
+                "raw" => self.raw = true,
+                "list" => self.list = true,
+                "noheadings" => self.noheadings = true,
+                "output" => self.output = Some(v),
+                "output-all" => self.output_all = true,
+                "persistent" => self.persistent = true,
+                "task" => self.task = Some(parse_pid(&v)?),
+                "filter" => self.filter = Some(v),
+                "notruncate" => self.notruncate = true,
+                "nowrap" => self.nowrap = true,
+                "list-columns" => self.list_columns = true,
+                "type" => {
+                    let t = NsType::from_name(&v).ok_or_else(|| Error::msg(format!("unknown namespace type: {v}")))?;
+                    self.types[t as usize] = true;
+                    self.any_type = true;
+                }
+                "tree" => self.tree = Some(parse_tree(m.value.as_ref().map(|_| v.as_str()))?),
+                other => unreachable!("option {other} not handled"),
+            }
+        }
+        Ok(None)
+    }
+
+    /// The checks upstream makes after its option loop, in its order.
+    fn finish(self, operands: &[OsString]) -> Result<Action> {
+        let format = match (self.json, self.raw) {
+            (true, _) => Format::Json,
+            (_, true) => Format::Raw,
+            _ => Format::Table,
+        };
+        if self.list_columns {
+            return Ok(Action::ListColumns { format });
+        }
+        let operand = operands.first().map(|o| o.to_string_lossy().into_owned());
+        if self.task.is_some() && operand.is_some() {
+            return Err(Error::msg("--task is mutually exclusive with <namespace>"));
+        }
+        let namespace = match &operand {
+            Some(o) => Some(parse_u64(o, 10).map_err(|e| e.to_error("invalid namespace argument", o))?),
+            None => None,
+        };
+        let types = if self.any_type { self.types } else { [true; 8] };
+        let mut columns = Vec::new();
+        if self.output_all {
+            columns.extend(Col::ALL);
+        } else if self.output.as_deref().map_or(true, |o| o.starts_with('+')) {
+            columns = default_columns(namespace.is_some(), self.any_type && self.types[NsType::Net as usize]);
+        }
+        if let Some(list) = &self.output {
+            if let Err(e) = add_list(list, &mut columns) {
+                return match e {
+                    Some(msg) => Err(Error::msg(msg)),
+                    None => Ok(Action::Exit(1)),
+                };
+            }
+        }
+        let filter = match &self.filter {
+            Some(expr) => Some(parse_filter(expr)?),
+            None => None,
+        };
+        let tree = match (self.tree, namespace.is_some()) {
+            (Some(t), _) => t,
+            (None, false) if self.list || self.output_all => Tree::None,
+            (None, true) if self.list => Tree::None,
+            (None, _) => Tree::Process,
+        };
+        let raw = format == Format::Raw;
+        Ok(Action::List(Plan {
+            format,
+            headings: !self.noheadings,
+            columns,
+            types,
+            task: self.task,
+            namespace,
+            tree,
+            notruncate: self.notruncate,
+            nowrap: self.nowrap || raw,
+            persistent: self.persistent,
+            filter,
+        }))
+    }
+}
+
+/// The columns without `-o`: the processes' view for a namespace operand,
+/// else the namespaces' view (with NETNSID and NSFS when `-t net` is given).
+fn default_columns(operand: bool, net: bool) -> Vec<Col> {
+    if operand {
+        return vec![Col::Pid, Col::Ppid, Col::User, Col::Command];
+    }
+    let mut v = vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User];
+    if net {
+        v.extend([Col::Netnsid, Col::Nsfs]);
+    }
+    v.push(Col::Command);
+    v
+}
+
+/// `-p PID`: a positive process ID (upstream's `strtopid_or_err`).
+fn parse_pid(s: &str) -> Result<i32> {
+    match parse_i32(s, 10) {
+        Ok(p) if p >= 1 => Ok(p),
+        Ok(_) => Err(NumError::Range.to_error("invalid PID argument", s)),
+        Err(e) => Err(e.to_error("invalid PID argument", s)),
+    }
+}
+
+/// `-T[REL]`: no value means `owner`.
+fn parse_tree(v: Option<&str>) -> Result<Tree> {
+    match v {
+        None | Some("owner") => Ok(Tree::Owner),
+        Some("parent") => Ok(Tree::Parent),
+        Some("process") => Ok(Tree::Process),
+        Some(other) => Err(Error::msg(format!("unknown tree type: {other}"))),
+    }
+}
+
+/// `-Q EXPR` over every column (shown or not).
+fn parse_filter(expr: &str) -> Result<Filter> {
+    let resolve = |name: &str| Col::from_name(name).map(|c| c as usize);
+    Filter::parse(expr, &resolve).map_err(|e| match e {
+        FilterError::UnknownColumn(name) => {
+            nsutils_common::error::warn(format!("unknown column: {name}"));
+            Error::msg("failed to initialize filter")
+        }
+        FilterError::Syntax { message, offset } => {
+            Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset)))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nsutils_common::cli::os_args;
+
+    fn plan(args: &[&str]) -> Plan {
+        match parse(&os_args(args)).unwrap_or_else(|e| panic!("{args:?}: {e}")) {
+            Action::List(p) => p,
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
+
+    fn error(args: &[&str]) -> String {
+        parse(&os_args(args)).unwrap_err().message().to_string()
+    }
+
+    #[test]
+    fn defaults() {
+        let p = plan(&[]);
+        assert_eq!(p.columns, vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User, Col::Command]);
+        assert_eq!(p.tree, Tree::Process);
+        assert_eq!(p.format, Format::Table);
+        assert!(p.types.iter().all(|&t| t));
+        assert!(p.headings && !p.nowrap && !p.notruncate && p.filter.is_none());
+    }
+
+    #[test]
+    fn type_net_adds_netnsid_and_nsfs_and_types_accumulate() {
+        let p = plan(&["-t", "net", "-t", "user"]);
+        assert_eq!(
+            p.columns,
+            vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User, Col::Netnsid, Col::Nsfs, Col::Command]
+        );
+        assert_eq!(p.types.iter().filter(|&&t| t).count(), 2);
+        assert!(p.types[NsType::Net as usize] && p.types[NsType::User as usize]);
+        assert_eq!(plan(&["-t", "user"]).columns.len(), 6);
+    }
+
+    #[test]
+    fn output_lists() {
+        assert_eq!(plan(&["-o", "NS,pid"]).columns, vec![Col::Ns, Col::Pid]);
+        assert_eq!(plan(&["-o", "+PID", "-o", "NS"]).columns, vec![Col::Ns], "the last -o wins");
+        assert_eq!(plan(&["-o", "+PPID"]).columns.last(), Some(&Col::Ppid));
+        assert_eq!(plan(&["--output-all"]).columns, Col::ALL.to_vec());
+        assert_eq!(plan(&["--output-all", "-o", "+NS"]).columns.len(), 14);
+        assert_eq!(plan(&["-o", "NS", "--output-all"]).columns, vec![Col::Ns]);
+        assert_eq!(error(&["-o", "NS,foo"]), "unknown column: foo");
+        assert!(matches!(parse(&os_args(&["-o", "NS,,PID"])).unwrap(), Action::Exit(1)));
+    }
+
+    #[test]
+    fn tree_resolution() {
+        assert_eq!(plan(&["-l"]).tree, Tree::None);
+        assert_eq!(plan(&["--output-all"]).tree, Tree::None);
+        assert_eq!(plan(&["-o", "NS,COMMAND"]).tree, Tree::Process, "-o keeps the process tree");
+        assert_eq!(plan(&["-T"]).tree, Tree::Owner);
+        assert_eq!(plan(&["-Tparent"]).tree, Tree::Parent);
+        assert_eq!(plan(&["-T=parent"]).tree, Tree::Parent);
+        assert_eq!(plan(&["--tree=process"]).tree, Tree::Process);
+        assert_eq!(plan(&["-l", "-T"]).tree, Tree::Owner, "-T wins over -l");
+        assert_eq!(plan(&["--output-all", "-Tprocess"]).tree, Tree::Process);
+        assert_eq!(error(&["-Tbogus"]), "unknown tree type: bogus");
+        assert_eq!(error(&["-T", "parent"]), "invalid namespace argument: 'parent'");
+    }
+
+    #[test]
+    fn namespace_operand() {
+        let p = plan(&["4026531837"]);
+        assert_eq!(p.namespace, Some(4026531837));
+        assert_eq!(p.columns, vec![Col::Pid, Col::Ppid, Col::User, Col::Command]);
+        assert_eq!(p.tree, Tree::Process);
+        assert_eq!(plan(&["-l", "1"]).tree, Tree::None);
+        assert_eq!(plan(&["--output-all", "1"]).tree, Tree::Process, "the process tree stays for an operand");
+        assert_eq!(plan(&["1", "2"]).namespace, Some(1), "further operands are ignored");
+        assert_eq!(plan(&["5", "-l"]).namespace, Some(5), "options after operands");
+        assert_eq!(error(&["abc"]), "invalid namespace argument: 'abc'");
+        assert_eq!(
+            error(&["18446744073709551616"]),
+            "invalid namespace argument: '18446744073709551616': Numerical result out of range"
+        );
+    }
+
+    #[test]
+    fn pid_argument() {
+        assert_eq!(plan(&["-p", "42"]).task, Some(42));
+        assert_eq!(error(&["-p", "abc"]), "invalid PID argument: 'abc'");
+        assert_eq!(error(&["-p", "0"]), "invalid PID argument: '0': Numerical result out of range");
+        assert_eq!(error(&["-p", "-3"]), "invalid PID argument: '-3': Numerical result out of range");
+        assert_eq!(error(&["-p", "1", "123"]), "--task is mutually exclusive with <namespace>");
+        assert_eq!(error(&["-p", "1", "abc"]), "--task is mutually exclusive with <namespace>");
+    }
+
+    #[test]
+    fn exclusive_options_in_command_line_order() {
+        assert_eq!(error(&["-J", "-r"]), "options --json and --raw cannot be combined");
+        assert_eq!(error(&["-r", "-J"]), "options --json and --raw cannot be combined");
+        assert_eq!(error(&["-P", "-p", "1"]), "options --persistent and --task cannot be combined");
+        assert_eq!(error(&["-J", "-r", "-t", "foo"]), "options --json and --raw cannot be combined");
+        assert_eq!(error(&["-t", "foo", "-J", "-r"]), "unknown namespace type: foo");
+        assert_eq!(error(&["-t", "foo", "--bogus"]), "unknown namespace type: foo");
+        assert_eq!(error(&["--bogus", "-t", "foo"]), "unrecognized option '--bogus'");
+        assert!(plan(&["-J", "-J"]).format == Format::Json);
+    }
+
+    #[test]
+    fn raw_implies_nowrap() {
+        let p = plan(&["-r"]);
+        assert!(p.nowrap && p.format == Format::Raw);
+        assert!(plan(&["-W"]).nowrap);
+    }
+
+    #[test]
+    fn list_columns_and_filter() {
+        assert!(matches!(parse(&os_args(&["-H", "-J"])).unwrap(), Action::ListColumns { format: Format::Json }));
+        assert!(matches!(parse(&os_args(&["-H", "abc"])).unwrap(), Action::ListColumns { format: Format::Table }));
+        assert!(plan(&["-Q", "NS == 1"]).filter.is_some());
+        assert_eq!(error(&["-Q", "FOO == 1"]), "failed to initialize filter");
+        assert_eq!(
+            error(&["-Q", "NS =="]),
+            "failed to parse \"NS ==\": syntax error, unexpected end of file\n    NS ==\n         ^"
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Shared pieces of the IPC tests (ipc.rs, ipcs.rs): private IPC (and
+//! mount) namespaces to work in, a rich set of objects, and a small helper
+//! that sends messages, sets semaphores and attaches segments from inside a
+//! sandbox (python3 + ctypes: the test process itself must stay in the
+//! host's IPC namespace).
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+
+use nsutils_tests::{util_linux, ChildGuard, Cmd, Output, Sandbox, TempDir};
+
+/// msgsnd / msgrcv / semset / semop / lock / attach, from inside a sandbox.
+pub const HELPER_PY: &str = r#"
+import ctypes, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+op, args = sys.argv[1], [int(a) for a in sys.argv[2:] if a.lstrip('-').isdigit()]
+text = sys.argv[-1].encode()
+def ck(rc):
+    if rc == -1 or rc == ctypes.c_void_p(-1).value:
+        sys.exit("%s: errno %d" % (op, ctypes.get_errno()))
+    return rc
+class SemBuf(ctypes.Structure):
+    _fields_ = [("num", ctypes.c_ushort), ("op", ctypes.c_short), ("flg", ctypes.c_short)]
+if op == "msgsnd":
+    buf = ctypes.create_string_buffer(8 + len(text))
+    ctypes.memmove(buf, ctypes.byref(ctypes.c_long(args[1])), 8)
+    ctypes.memmove(ctypes.addressof(buf) + 8, text, len(text))
+    ck(libc.msgsnd(args[0], buf, len(text), 0))
+elif op == "msgrcv":
+    buf = ctypes.create_string_buffer(8 + 65536)
+    ck(libc.msgrcv(args[0], buf, 65536, 0, 0))
+elif op == "semset":
+    ck(libc.semctl(args[0], args[1], 16, ctypes.c_int(args[2])))
+elif op == "semop":
+    sb = SemBuf(args[1], args[2], 0)
+    ck(libc.semop(args[0], ctypes.byref(sb), 1))
+elif op == "lock":
+    ck(libc.shmctl(args[0], 11, None))
+elif op == "attach":
+    libc.shmat.restype = ctypes.c_void_p
+    for i in args:
+        ck(libc.shmat(i, None, 0))
+    print("attached", flush=True)
+    time.sleep(100000)
+"#;
+
+/// The fixed time zone the differential tests use.
+pub const TZ: &str = "UTC";
+
+/// A private IPC namespace.
+pub fn ipc_sandbox() -> Sandbox {
+    Sandbox::new(&["-i"])
+}
+
+/// Run the helper inside `sb`, asserting success.
+pub fn helper(sb: &Sandbox, args: &[&str]) {
+    sb.wrap(Cmd::new("python3").arg("-c").arg(HELPER_PY).args(args)).run().success();
+}
+
+/// Run a shell script inside `sb`, asserting success.
+#[track_caller]
+pub fn sh_ok(sb: &Sandbox, script: &str) -> Output {
+    let out = sb.sh(script);
+    out.success();
+    out
+}
+
+/// Attach segments from a process kept alive inside `sb` until the guard
+/// is dropped.
+pub fn attach(sb: &Sandbox, ids: &[&str]) -> ChildGuard {
+    let mut child = sb.wrap(Cmd::new("python3").arg("-c").arg(HELPER_PY).arg("attach").args(ids)).spawn();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read helper");
+    assert_eq!(line.trim(), "attached", "helper could not attach {ids:?}");
+    ChildGuard(child)
+}
+
+/// util-linux `ipcs` with `args` inside `sb` (a snapshot to compare before
+/// and after a command that must change nothing).
+pub fn ipcs_snapshot(sb: &Sandbox, args: &[&str]) -> String {
+    let out = sb.wrap(util_linux("ipcs").args(args).env("TZ", TZ)).run();
+    out.success();
+    out.stdout
+}
+
+/// Every object of the sandbox (keys included), for before/after checks.
+pub fn all_objects(sb: &Sandbox) -> String {
+    ipcs_snapshot(sb, &["-a"])
+}
+
+/// A private IPC and mount namespace whose `/dev` is a private tmpfs with
+/// `null`, `zero`, `full`, `random` and `urandom` bound in, a private tmpfs
+/// on `/dev/shm` and a fresh mqueue instance (of the sandbox's IPC
+/// namespace) on `/dev/mqueue`: POSIX objects made or removed inside never
+/// touch the host's.
+pub struct PosixSandbox {
+    /// The sandbox.
+    pub sb: Sandbox,
+    _dir: TempDir,
+}
+
+impl PosixSandbox {
+    /// Set it up (`mqueue` false leaves `/dev/mqueue` a plain directory).
+    pub fn new(mqueue: bool) -> PosixSandbox {
+        let sb = Sandbox::new(&["-i", "-m"]);
+        let dir = TempDir::new("ipcdev");
+        let mq = if mqueue { "mount -t mqueue nsutmq \"$d/mqueue\"" } else { "true" };
+        let script = format!(
+            "set -e; d='{}'; mount -t tmpfs nsutdev \"$d\"; \
+             for n in null zero full random urandom; do touch \"$d/$n\"; mount --bind \"/dev/$n\" \"$d/$n\"; done; \
+             mkdir \"$d/shm\" \"$d/mqueue\"; mount -t tmpfs nsutshm \"$d/shm\"; {mq}; mount --rbind \"$d\" /dev",
+            dir.path().display()
+        );
+        sh_ok(&sb, &script);
+        // make sure the private /dev is what the sandbox sees
+        let out = sh_ok(&sb, "stat -f -c %T /dev/shm; ls -A /dev/shm | wc -l");
+        assert_eq!(out.stdout, "tmpfs\n0\n", "private /dev/shm not in place");
+        if mqueue {
+            let out = sh_ok(&sb, "stat -f -c %T /dev/mqueue; ls -A /dev/mqueue | wc -l");
+            assert_eq!(out.stdout, "mqueue\n0\n", "private /dev/mqueue not in place");
+        }
+        PosixSandbox { sb, _dir: dir }
+    }
+
+    /// The files of /dev/shm and /dev/mqueue with their sizes and modes.
+    pub fn listing(&self) -> String {
+        sh_ok(&self.sb, "cd /dev/shm && stat -c '%n %s %a' -- * 2>/dev/null; cd /dev/mqueue && stat -c 'mq %n %a' -- * 2>/dev/null; true")
+            .stdout
+    }
+}
+
+/// A sandbox holding many kinds of object, made with util-linux's ipcmk (so
+/// both tools under test see the same, neutrally made state):
+///
+/// * queues 0–4: root 0644 with two messages (5 + 7 bytes), root 0600 that
+///   has seen a send and a receive, nobody, `systemd-network` (a name longer
+///   than 10 characters) 0664, and uid 12345 (no passwd entry);
+/// * segments 0–5: 1K attached, 4096 0600, 10M 0640 locked, 1536 by
+///   systemd-network, 100 by uid 12345, 2047 attached and removed (status
+///   `dest`, key 0);
+/// * semaphore sets 0–4: 3 semaphores with values 5 and 2 (after a semop),
+///   1 semaphore 0600, 2 by systemd-network (one semop), 1 by uid 12345,
+///   2 by uid 12345 with group 100 (`users`) 0660.
+pub struct RichState {
+    /// The sandbox (a private IPC namespace).
+    pub sb: Sandbox,
+    _attached: ChildGuard,
+}
+
+/// The uid with a long name (`systemd-network` on Debian), if there is one.
+pub fn long_name_uid() -> Option<u32> {
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[0].len() > 10).then(|| f[2].parse().ok()).flatten()
+    })
+}
+
+impl RichState {
+    /// Build it.
+    pub fn new() -> RichState {
+        let sb = ipc_sandbox();
+        let long = long_name_uid().unwrap_or(4242);
+        let script = format!(
+            "set -e; as() {{ u=$1; shift; setpriv --reuid $u --regid $u --clear-groups \"$@\"; }}; \
+             ipcmk -Q; ipcmk -Q -p 600; as 65534 ipcmk -Q; as {long} ipcmk -Q -p 664; as 12345 ipcmk -Q; \
+             ipcmk -M 1K; ipcmk -M 4096 -p 600; ipcmk -M 10M -p 640; as {long} ipcmk -M 1536; as 12345 ipcmk -M 100; ipcmk -M 2047; \
+             ipcmk -S 3; ipcmk -S 1 -p 600; as {long} ipcmk -S 2; as 12345 ipcmk -S 1; \
+             setpriv --reuid 12345 --regid 100 --clear-groups ipcmk -S 2 -p 660"
+        );
+        sh_ok(&sb, &script);
+        helper(&sb, &["msgsnd", "0", "1", "hello"]);
+        helper(&sb, &["msgsnd", "0", "2", "worlds!"]);
+        helper(&sb, &["msgsnd", "1", "1", "x"]);
+        helper(&sb, &["msgrcv", "1"]);
+        helper(&sb, &["semset", "0", "0", "5"]);
+        helper(&sb, &["semop", "0", "1", "2"]);
+        helper(&sb, &["semop", "2", "0", "1"]);
+        helper(&sb, &["lock", "2"]);
+        let attached = attach(&sb, &["0", "5"]);
+        sb.wrap(util_linux("ipcrm").args(["-m", "5"])).run().success();
+        RichState { sb, _attached: attached }
+    }
+}
