@@ -94,7 +94,9 @@ pub fn parse_key(s: &str) -> std::result::Result<i32, NumError> {
         Some(r) => (true, r),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
-    if digits.starts_with(['+', '-']) {
+    // after the sign come the digits: parse_u64 would skip white space and
+    // a second sign, and `- 5` would become the key -5 (strtoul refuses it)
+    if !digits.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(NumError::Invalid);
     }
     let v = nsutils_common::parse::parse_u64(digits, 0)?;
@@ -378,6 +380,12 @@ mod tests {
         assert_eq!(parse_key("08"), Err(NumError::Invalid));
         assert_eq!(parse_key("0x"), Err(NumError::Invalid));
         assert_eq!(parse_key("+-1"), Err(NumError::Invalid));
+        // found by fuzz/fuzz_targets/ipcrm_key.rs: white space after the
+        // sign made `- 5` the key -5 (another object than util-linux's error)
+        assert_eq!(parse_key("- 5"), Err(NumError::Invalid));
+        assert_eq!(parse_key("\t+\t0"), Err(NumError::Invalid));
+        assert_eq!(parse_key("+ 0x10"), Err(NumError::Invalid));
+        assert_eq!(parse_key("-"), Err(NumError::Invalid));
     }
 
     #[test]
