@@ -49,10 +49,10 @@ pub fn from_name(name: &str) -> Option<i32> {
     }
     let rtmin = libc::SIGRTMIN();
     let rtmax = libc::SIGRTMAX();
+    // the number after `RTMIN+`/`RTMAX-` is required (util-linux refuses
+    // a bare `RTMIN+`)
     let offset = |s: &str| -> Option<i32> {
-        if s.is_empty() {
-            Some(0)
-        } else if s.bytes().all(|b| b.is_ascii_digit()) {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             s.parse().ok()
         } else {
             None
@@ -112,5 +112,14 @@ mod tests {
         assert_eq!(from_name("RTMAX-2147483647"), None);
         assert_eq!(from_name("RTMIN+99999999999"), None);
         assert_eq!(from_name("RTMAX-0"), Some(libc::SIGRTMAX()));
+    }
+
+    #[test]
+    fn a_sign_needs_a_number() {
+        // found by the bad-input matrix (tests/tests/bad_input.rs):
+        // util-linux refuses these, we took them for RTMIN and RTMAX
+        assert_eq!(from_name("RTMIN+"), None);
+        assert_eq!(from_name("SIGRTMAX-"), None);
+        assert_eq!(from_name("RTMIN"), Some(libc::SIGRTMIN()));
     }
 }
