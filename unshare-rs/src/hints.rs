@@ -22,11 +22,21 @@ pub fn map_write(errno: Option<i32>) -> Option<String> {
     }
 }
 
-/// `setgroups(2)` failed before `--setgid`.
+/// `setgroups(2)` failed before `--setgid` (or for `--owner`).
 pub fn setgroups(e: &io::Error) -> Option<String> {
-    (e.raw_os_error() == Some(libc::EPERM)).then(|| {
+    if e.raw_os_error() != Some(libc::EPERM) {
+        return None;
+    }
+    // denied by the user namespace we made, or simply not privileged (no
+    // user namespace at all): the advice differs
+    let denied = std::fs::read_to_string("/proc/self/setgroups").is_ok_and(|s| s.trim() == "deny");
+    Some(if denied {
         "setgroups(2) is denied in this user namespace (-r, -c and --map-group deny it): \
          drop --setgid, or map groups with --map-groups"
+            .into()
+    } else {
+        "changing groups needs CAP_SETGID: run as root, or map your groups in a new user namespace \
+         (-r, --map-groups)"
             .into()
     })
 }
@@ -91,4 +101,18 @@ pub fn id_helper(helper: &str, errno: Option<i32>) -> Option<String> {
              uidmap) and give yourself ranges in /etc/subuid and /etc/subgid, or run as root"
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setgroups_advice_depends_on_whether_setgroups_is_denied() {
+        let eperm = io::Error::from_raw_os_error(libc::EPERM);
+        // the test process is in a user namespace where setgroups is allowed
+        let hint = setgroups(&eperm).unwrap();
+        assert!(hint.contains("CAP_SETGID"), "{hint}");
+        assert_eq!(setgroups(&io::Error::from_raw_os_error(libc::EINVAL)), None);
+    }
 }
