@@ -229,11 +229,15 @@ fn many_mixed_runs_leave_nothing_behind() {
                             subst(mode.cmd, i)
                         ));
                     }
+                    // a file: one argument may not exceed 128 KiB (soak scale)
+                    let file = format!("{d}/driver.{w}.sh");
+                    std::fs::write(&file, &script).expect("write the driver script");
                     let driver = Cmd::new("python3")
-                        .args(["-c", SUBREAPER_SHIM, "sh", "-c", &script])
+                        .args(["-c", SUBREAPER_SHIM, "sh", &file])
                         .env("NSUT_LEFTOVER", marker)
                         .cwd("/")
-                        .timeout(Duration::from_secs(600));
+                        // a second per run is far more than a run takes
+                        .timeout(Duration::from_secs(600.max(total as u64 / workers as u64)));
                     let out = sandbox.wrap(driver).run();
                     (w, out.stdout, format!("{:?} {:?} {}", out.code, out.signal, out.stderr))
                 })
