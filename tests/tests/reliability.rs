@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use nsutils_tests::{require_root, tool_path, util_linux, wait_until, zombies, Cmd, Output, Sleeper, TempDir};
+use nsutils_tests::{require_root, tool_path, util_linux, wait_until, zombies, Cmd, Output, Sandbox, Sleeper, TempDir};
 
 /// A PATH without root's private directories, for commands run as nobody.
 const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -480,4 +480,52 @@ fn failing_runs_hold_nothing_open_after_they_exit() {
     let ok = Cmd::new(tool_path("unshare-rs")).arg(format!("--pid={}", pidfile.display())).args(["-f", "true"]).run();
     ok.success();
     Cmd::new("umount").arg(&pidfile).run().success();
+}
+
+/// Ranges as nobody go through a helper that runs newuidmap/newgidmap;
+/// neither the helper's pipe nor anything of newuidmap reaches the program.
+#[test]
+fn unshare_rs_newuidmap_helpers_as_nobody() {
+    if !require_root("unshare_rs_newuidmap_helpers_as_nobody (runs as nobody)") {
+        return;
+    }
+    if !Path::new("/usr/bin/newuidmap").exists() {
+        nsutils_tests::skip("unshare_rs_newuidmap_helpers_as_nobody", "no newuidmap (scripts/setup-deps.sh)");
+        return;
+    }
+    // a private mount namespace whose /etc/subuid and /etc/subgid give
+    // nobody a block of ids
+    let sandbox = Sandbox::new(&["-m"]);
+    let dir = TempDir::new("subids");
+    for (name, line) in [("subuid", "nobody:100000:65536\n"), ("subgid", "65534:200000:65536\n")] {
+        std::fs::write(dir.join(name), line).unwrap();
+        sandbox.sh(&format!("mount --bind {} /etc/{name}", dir.join(name).display())).success();
+    }
+    let as_nobody = |argv: &[String]| {
+        let c = Cmd::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c"])
+            .arg("exec 5</etc/hostname 7>/dev/null; exec \"$@\"")
+            .arg("bash")
+            .args(argv)
+            .args(PROBE)
+            .env("PATH", STD_PATH);
+        sandbox.wrap(c).run()
+    };
+    let base = as_nobody(&[]);
+    base.success();
+    let base = normalize(&base.stdout);
+    assert!(base.iter().any(|l| l.starts_with("5 ")), "{base:?}");
+    for mode in [
+        strings(&["--map-users=0:100000:10", "--map-groups=0:200000:10"]),
+        strings(&["--map-auto"]),
+        strings(&["--map-auto", "-r", "-f"]),
+        strings(&["--map-subids", "--kill-child", "-p", "--mount-proc"]),
+        strings(&["--map-users=auto", "--map-groups=auto", "-c", "--forward-signals"]),
+    ] {
+        let mut argv = vec![tool_path("unshare-rs").display().to_string()];
+        argv.extend(mode.iter().cloned());
+        let out = as_nobody(&argv);
+        out.success();
+        assert_eq!(normalize(&out.stdout), base, "unshare-rs {mode:?} as nobody via newuidmap");
+    }
 }
