@@ -890,7 +890,7 @@ fn namespace_ids_and_files_whose_names_start_with_a_colon() {
 fn spellings(lines: impl Iterator<Item = String>) -> std::collections::BTreeSet<String> {
     let mut set = std::collections::BTreeSet::new();
     for l in lines {
-        for word in l.split(|c: char| c == ' ' || c == ',' || c == '[' || c == '=' || c == '"') {
+        for word in l.split([' ', ',', '[', '=', '"']) {
             let w = word.trim_end_matches(|c: char| !c.is_ascii_alphanumeric());
             let is_long = w.starts_with("--") && w.len() > 2;
             let is_short = w.len() == 2 && w.starts_with('-') && w.as_bytes()[1].is_ascii_alphabetic();
