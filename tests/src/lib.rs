@@ -811,6 +811,76 @@ pub fn zombies() -> Vec<(u32, u32, String)> {
     found
 }
 
+/// A PATH without root's private directories, for commands run as `nobody`.
+pub const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+impl TempDir {
+    /// A TempDir that is a private mount of its own, so namespace files
+    /// bound below it (a mount namespace's in particular) never sit on a
+    /// shared mount, and nothing mounted below it propagates.
+    pub fn private(tag: &str) -> TempDir {
+        let d = TempDir::new(tag);
+        let p = d.path().to_str().expect("utf-8 temp path").to_string();
+        Cmd::new("mount").args(["--bind", &p, &p]).run().success();
+        Cmd::new("mount").args(["--make-private", &p]).run().success();
+        d
+    }
+}
+
+/// Whether anything is mounted on `path` in our mount namespace.
+pub fn is_mounted(path: &Path) -> bool {
+    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    let p = path.to_string_lossy();
+    info.lines().any(|l| l.split(' ').nth(4) == Some(&*p))
+}
+
+/// Whether a path or name belongs to another test process: the harness
+/// names everything `nsut<pid>x…` ([`unique_name`]), and other test
+/// binaries (or other checkouts' tests) may run beside us.
+pub fn is_foreign(path: &str) -> bool {
+    let mine = format!("nsut{}x", std::process::id() % 100_000);
+    path.split(['/', ' ']).any(|c| c.starts_with("nsut") && !c.starts_with(&mine))
+}
+
+/// Our mount namespace's mounts as `mount point, type, source`, counted,
+/// without those of other test processes ([`is_foreign`]): compare two
+/// snapshots to see what a test left mounted.
+pub fn mount_table() -> std::collections::BTreeMap<String, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for l in std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default().lines() {
+        let f: Vec<&str> = l.split(' ').collect();
+        let Some(sep) = f.iter().position(|&x| x == "-") else { continue };
+        let key = format!("{} {} {}", f[4], f.get(sep + 1).unwrap_or(&""), f.get(sep + 2).unwrap_or(&""));
+        if !is_foreign(&key) {
+            *m.entry(key).or_default() += 1;
+        }
+    }
+    m
+}
+
+/// `/proc/1234/` → `/proc/PID/` (pids differ between runs and tools).
+pub fn without_proc_pids(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("/proc/") {
+        out.push_str(&rest[..i + 6]);
+        rest = &rest[i + 6..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            out.push_str("PID");
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A number from the environment variable `name`, else `default` (the
+/// scale knobs of the reliability tests).
+pub fn env_count(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// The clap `Command` of every binary, by binary name (for completions,
 /// man-page checks and CLI consistency tests).
 pub fn clis() -> Vec<(&'static str, clap::Command)> {

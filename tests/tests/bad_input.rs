@@ -19,10 +19,9 @@
 
 mod ipc_support;
 
-use std::collections::BTreeMap;
-
 use nsutils_tests::{
-    processes_with_env, require_root, tool, ul_named, unique_name, util_linux, Cmd, Output, Sandbox, TempDir,
+    mount_table, processes_with_env, require_root, tool, ul_named, unique_name, util_linux, without_proc_pids, Cmd,
+    Output, Sandbox, TempDir,
 };
 
 /// Whether and how util-linux 2.38.1 is compared.
@@ -511,22 +510,8 @@ fn matches(line: &str, msg: &str) -> bool {
 
 /// Hint lines (ours only) dropped, pids blurred.
 fn comparable(stderr: &str) -> String {
-    let mut out = String::new();
-    for l in stderr.lines().filter(|l| !l.contains(": hint: ")) {
-        let mut rest = l;
-        while let Some(i) = rest.find("/proc/") {
-            out.push_str(&rest[..i + 6]);
-            rest = &rest[i + 6..];
-            let n = rest.bytes().take_while(u8::is_ascii_digit).count();
-            if n > 0 {
-                out.push_str("PID");
-                rest = &rest[n..];
-            }
-        }
-        out.push_str(rest);
-        out.push('\n');
-    }
-    out
+    let lines: String = stderr.lines().filter(|l| !l.contains(": hint: ")).map(|l| format!("{l}\n")).collect();
+    without_proc_pids(&lines)
 }
 
 /// System V objects (kind, id, key, mode) and POSIX names in the sandbox.
@@ -536,21 +521,6 @@ fn ipc_state(sandbox: &Sandbox) -> Vec<String> {
          ls -A /dev/shm /dev/mqueue");
     out.success();
     out.stdout.lines().map(str::to_string).collect()
-}
-
-fn mounts() -> BTreeMap<String, usize> {
-    let mine = format!("nsut{}x", std::process::id() % 100_000);
-    let mut m = BTreeMap::new();
-    for l in std::fs::read_to_string("/proc/self/mountinfo").unwrap().lines() {
-        let f: Vec<&str> = l.split(' ').collect();
-        let Some(sep) = f.iter().position(|&x| x == "-") else { continue };
-        let key = format!("{} {}", f[4], f.get(sep + 1).unwrap_or(&""));
-        if key.split(['/', ' ']).any(|c| c.starts_with("nsut") && !c.starts_with(&mine)) {
-            continue;
-        }
-        *m.entry(key).or_default() += 1;
-    }
-    m
 }
 
 #[test]
@@ -582,7 +552,7 @@ fn the_matrix_of_malformed_invocations() {
         .success();
     let ipc_before = ipc_state(sandbox);
     assert!(ipc_before.len() >= 5, "{ipc_before:?}");
-    let mounts_before = mounts();
+    let mounts_before = mount_table();
 
     let subst = |s: &str| s.replace("{D}", &d).replace("{ME}", &me);
     let prepare = |c: &Case, cmd: Cmd| -> Cmd {
@@ -667,7 +637,7 @@ fn the_matrix_of_malformed_invocations() {
     let left = processes_with_env("NSUT_BAD", &marker_var);
     assert!(left.is_empty(), "processes left behind: {left:?}");
     assert_eq!(ipc_state(sandbox), ipc_before, "IPC objects changed");
-    assert_eq!(mounts(), mounts_before, "mounts changed");
+    assert_eq!(mount_table(), mounts_before, "mounts changed");
 }
 
 fn describe(o: &Output) -> String {

@@ -21,10 +21,8 @@ use std::path::Path;
 
 use nsutils_tests::{
     ns_link, require_root, tool, tool_path, util_linux, Cmd, NetnsGuard, Output, Sandbox, Sleeper, TempDir, NOBODY,
+    STD_PATH,
 };
-
-/// A PATH without root's private directories, for commands run as nobody.
-const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn nobody(c: Cmd) -> Cmd {
     c.as_nobody().env("PATH", STD_PATH)

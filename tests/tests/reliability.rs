@@ -18,10 +18,10 @@
 
 use std::path::Path;
 
-use nsutils_tests::{require_root, tool_path, util_linux, wait_until, zombies, Cmd, Output, Sandbox, Sleeper, TempDir};
-
-/// A PATH without root's private directories, for commands run as nobody.
-const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+use nsutils_tests::{
+    is_mounted, require_root, tool_path, util_linux, wait_until, zombies, Cmd, Output, Sandbox, Sleeper, TempDir,
+    STD_PATH,
+};
 
 /// The probe: `ls` lists its own descriptors, each with its access mode
 /// and target (numeric ids: no passwd lookups that could open files).
@@ -148,23 +148,6 @@ fn who_name(who: As) -> &'static str {
     }
 }
 
-/// A TempDir that is a private mount of its own, so namespace files bound
-/// below it never sit on a shared mount (a mount namespace's must not).
-fn private_dir(tag: &str) -> TempDir {
-    let d = TempDir::new(tag);
-    let p = d.path().to_str().unwrap().to_string();
-    Cmd::new("mount").args(["--bind", &p, &p]).run().success();
-    Cmd::new("mount").args(["--make-private", &p]).run().success();
-    d
-}
-
-/// Whether anything is mounted on `path` in our mount namespace.
-fn mounted(path: &Path) -> bool {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let p = path.to_str().unwrap();
-    info.lines().any(|l| l.split(' ').nth(4) == Some(p))
-}
-
 fn strings(v: &[&str]) -> Vec<String> {
     v.iter().map(|s| s.to_string()).collect()
 }
@@ -206,7 +189,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
         return;
     }
     let base = baseline(As::Root, Program::Probe);
-    let dir = private_dir("fdpersist");
+    let dir = TempDir::private("fdpersist");
     let file = |name: &str| {
         let p = dir.join(name);
         std::fs::write(&p, b"").unwrap();
@@ -229,7 +212,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
                 args.push("-r".into());
             }
             check("unshare-rs", &args, &[], As::Root, Program::Probe, &base);
-            assert!(mounted(&f), "--{long}: not bound");
+            assert!(is_mounted(&f), "--{long}: not bound");
             Cmd::new("umount").arg(&f).run().success();
         }
     }
@@ -239,7 +222,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
     check("unshare-rs", &args, &[], As::Root, Program::Probe, &base);
     for l in types {
         let f = dir.join(format!("all-{l}"));
-        assert!(mounted(&f), "--{l}: not bound");
+        assert!(is_mounted(&f), "--{l}: not bound");
         Cmd::new("umount").arg(&f).run().success();
     }
 }
@@ -293,13 +276,18 @@ fn unshare_rs_waiting_parent_holds_only_what_it_inherited() {
     }
     // the parent's table as its child sees it; the baseline parent is a
     // shell that inherited the same descriptors and forks the same child
-    let parent_probe = ["sh", "-c", "ls -ln /proc/$PPID/fd/"];
+    // (after a pause: right after the fork the parent may still hold, for a
+    // moment, what it hands over — the pidfd for --kill-child, the pipe
+    // that lets the child go — and that is not what it keeps while waiting)
+    let parent_probe = ["sh", "-c", "sleep 0.2; ls -ln /proc/$PPID/fd/"];
     let wrapper = || Cmd::new("bash").args(["-c", "exec 5</etc/hostname 7>/dev/null; exec \"$@\"", "bash"]);
-    let base = wrapper().args(["sh", "-c", "sh -c 'ls -ln /proc/$PPID/fd/'"]).run();
+    // (`; true`: dash would otherwise exec the inner shell in place, and
+    // $PPID would be the test process)
+    let base = wrapper().args(["sh", "-c", "sh -c 'ls -ln /proc/$PPID/fd/'; true"]).run();
     base.success();
     let inherited = normalize(&base.stdout);
     assert!(inherited.iter().any(|l| l.starts_with("5 ")), "{inherited:?}");
-    let dir = private_dir("fdparent");
+    let dir = TempDir::private("fdparent");
     let net = dir.join("net");
     std::fs::write(&net, b"").unwrap();
     let modes: Vec<Vec<String>> = vec![
@@ -316,7 +304,7 @@ fn unshare_rs_waiting_parent_holds_only_what_it_inherited() {
         let out = wrapper().args(&argv).args(parent_probe).run();
         out.success();
         assert_eq!(normalize(&out.stdout), inherited, "unshare-rs {mode:?}: the waiting parent's descriptors");
-        if mounted(&net) {
+        if is_mounted(&net) {
             Cmd::new("umount").arg(&net).run().success();
         }
     }
@@ -442,7 +430,7 @@ fn failing_runs_hold_nothing_open_after_they_exit() {
     if !require_root("failing_runs_hold_nothing_open_after_they_exit") {
         return;
     }
-    let dir = private_dir("fdfail");
+    let dir = TempDir::private("fdfail");
     let pidfile = dir.join("pid");
     std::fs::write(&pidfile, b"").unwrap();
     let missing = dir.join("missing/net");
@@ -471,7 +459,7 @@ fn failing_runs_hold_nothing_open_after_they_exit() {
         out.code(code);
         assert!(out.stderr.starts_with(&format!("{tool}: ")), "{}", out.stderr);
         assert!(started.elapsed().as_secs() < 10, "{tool} {args:?} took {:?}", started.elapsed());
-        assert!(!mounted(&pidfile));
+        assert!(!is_mounted(&pidfile));
     }
     let mine = std::process::id();
     let new: Vec<_> = zombies().into_iter().filter(|z| !before.contains(z) && z.1 == mine).collect();

@@ -19,7 +19,7 @@ use std::time::Instant;
 use nsutils_tests::{require_root, tool, tool_path, util_linux, Cmd, Output, Sandbox, TempDir};
 
 fn runs() -> usize {
-    std::env::var("NSUTILS_CHURN_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000)
+    nsutils_tests::env_count("NSUTILS_CHURN_RUNS", 1000)
 }
 
 const TYPES: [&str; 8] = ["mnt", "net", "pid", "uts", "ipc", "user", "cgroup", "time"];

@@ -19,17 +19,17 @@
 //! `NSUTILS_LEFTOVER_RUNS` sets the number of runs (default 500);
 //! scripts/soak.sh runs 10,000.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use nsutils_tests::{
-    processes_with_env, require_root, tool_path, unique_name, util_linux, Cmd, Sandbox, Sleeper, TempDir,
+    env_count, is_foreign, mount_table, processes_with_env, require_root, tool_path, unique_name, util_linux, Cmd,
+    Sandbox, Sleeper, TempDir,
 };
 
 /// How many runs (`NSUTILS_LEFTOVER_RUNS`, default 500).
 fn runs() -> usize {
-    std::env::var("NSUTILS_LEFTOVER_RUNS").ok().and_then(|v| v.parse().ok()).unwrap_or(500)
+    env_count("NSUTILS_LEFTOVER_RUNS", 500)
 }
 
 /// Make ourselves a child subreaper, then exec the rest of the command line.
@@ -121,36 +121,15 @@ const MODES: &[Mode] = &[
     ok("{ns} -t {T1} -i ipcmk -Q >/dev/null"),
 ];
 
-/// Mount points, types and sources of our mount namespace, counted.
-fn mounts() -> BTreeMap<String, usize> {
-    let mut m = BTreeMap::new();
-    for l in std::fs::read_to_string("/proc/self/mountinfo").unwrap().lines() {
-        let f: Vec<&str> = l.split(' ').collect();
-        let Some(sep) = f.iter().position(|&x| x == "-") else { continue };
-        let key = format!("{} {} {}", f[4], f.get(sep + 1).unwrap_or(&""), f.get(sep + 2).unwrap_or(&""));
-        if !foreign(&key) {
-            *m.entry(key).or_default() += 1;
-        }
-    }
-    m
-}
-
-/// Whether a path belongs to another test process (the harness names
-/// everything `nsut<pid>x…`): another binary may run beside us.
-fn foreign(path: &str) -> bool {
-    let mine = format!("nsut{}x", std::process::id() % 100_000);
-    path.split(['/', ' ']).any(|c| c.starts_with("nsut") && !c.starts_with(&mine))
-}
-
 fn netns() -> (Vec<String>, Vec<String>) {
     let mut files: Vec<String> = std::fs::read_dir("/run/netns")
         .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
         .unwrap_or_default();
-    files.retain(|f| !foreign(f));
+    files.retain(|f| !is_foreign(f));
     files.sort();
     let out = Cmd::new("ip").args(["netns", "list"]).run();
     out.success();
-    let mut listed: Vec<String> = out.stdout.lines().map(str::to_string).filter(|l| !foreign(l)).collect();
+    let mut listed: Vec<String> = out.stdout.lines().map(str::to_string).filter(|l| !is_foreign(l)).collect();
     listed.sort();
     (files, listed)
 }
@@ -193,7 +172,7 @@ fn many_mixed_runs_leave_nothing_behind() {
     Cmd::new("mount").args(["--make-private", &d]).run().success();
     let marker = unique_name("mark");
 
-    let mounts_before = mounts();
+    let mounts_before = mount_table();
     let netns_before = netns();
     let ipc_before = ipc_rows(&sandbox);
     assert!(ipc_before.is_empty(), "a fresh sandbox has IPC objects: {ipc_before:?}");
@@ -289,7 +268,7 @@ fn many_mixed_runs_leave_nothing_behind() {
     // the private IPC namespace the runs shared is still empty
     assert_eq!(ipc_rows(&sandbox), ipc_before, "IPC objects left behind");
     // no mount and no network namespace came or went
-    let mounts_after = mounts();
+    let mounts_after = mount_table();
     let diff: Vec<String> = mounts_after
         .iter()
         .filter(|(k, n)| mounts_before.get(*k) != Some(n))

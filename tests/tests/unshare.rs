@@ -35,21 +35,8 @@ fn without_hints(s: &str) -> String {
     s.lines().filter(|l| !l.contains(": hint: ")).map(|l| format!("{l}\n")).collect()
 }
 
-/// `/proc/1234/` → `/proc/PID/`.
 fn without_pids(s: &str) -> String {
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("/proc/") {
-        out.push_str(&rest[..i + 6]);
-        rest = &rest[i + 6..];
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        if digits > 0 {
-            out.push_str("PID");
-            rest = &rest[digits..];
-        }
-    }
-    out.push_str(rest);
-    out
+    nsutils_tests::without_proc_pids(s)
 }
 
 /// The same argv through ours (named `unshare`) and util-linux's; stdout,
@@ -73,21 +60,12 @@ fn python() -> &'static str {
     }
 }
 
-/// A TempDir that is a private mount of its own, so namespace files bound
-/// below it (a mount namespace's in particular) never sit on a shared mount.
 fn private_dir(tag: &str) -> TempDir {
-    let d = TempDir::new(tag);
-    let p = d.path().to_str().unwrap().to_string();
-    Cmd::new("mount").args(["--bind", &p, &p]).run().success();
-    Cmd::new("mount").args(["--make-private", &p]).run().success();
-    d
+    TempDir::private(tag)
 }
 
-/// Whether anything is mounted on `path` in our mount namespace.
 fn mounted(path: &Path) -> bool {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let p = path.to_str().unwrap();
-    info.lines().any(|l| l.split(' ').nth(4) == Some(p))
+    nsutils_tests::is_mounted(path)
 }
 
 /// The pids whose command line contains `needle` (ours and helpers alike).
