@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use nsutils_tests::{
     assert_same_with, children_of, differential, is_root, ns_link, require_root, tool, tool_path, ul_named,
-    unique_name, util_linux, wait_until, ChildGuard, Cmd, NetnsGuard, Output, TempDir, NOBODY,
+    unique_name, util_linux, wait_until, ChildGuard, Cmd, NetnsGuard, Output, Sleeper, TempDir, NOBODY,
 };
 
 /// The namespace types, as /proc/PID/ns names with their nsenter options.
@@ -52,9 +52,10 @@ fn comm(pid: u32) -> String {
     std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
 }
 
-/// A process sleeping in namespaces of its own, killed (with its holder) on drop.
+/// A process sleeping in namespaces of its own, killed (with its holder) on
+/// drop (the harness's [`Sleeper`]).
 struct Target {
-    holder: ChildGuard,
+    sleeper: Sleeper,
     pid: u32,
 }
 
@@ -62,26 +63,9 @@ impl Target {
     /// Run `unshare --kill-child -f ARGS…` (as `cmd` prepared, e.g. as
     /// nobody) whose program ends up exec'ing `sleep`; wait for the sleeper.
     fn start(cmd: Cmd) -> Target {
-        let mut holder = ChildGuard(cmd.spawn());
-        let hp = holder.pid();
-        let mut pid = 0;
-        wait_until(20, "the target to sleep", || {
-            if let Ok(Some(status)) = holder.0.try_wait() {
-                let mut err = String::new();
-                if let Some(mut e) = holder.0.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut e, &mut err);
-                }
-                panic!("target holder {} exited with {status}: {err}", cmd.cmdline());
-            }
-            match children_of(hp).first() {
-                Some(&p) if comm(p) == "sleep" => {
-                    pid = p;
-                    true
-                }
-                _ => false,
-            }
-        });
-        Target { holder, pid }
+        let sleeper = Sleeper::start(cmd);
+        let pid = sleeper.pid();
+        Target { sleeper, pid }
     }
 
     /// `unshare --kill-child -f FLAGS… PROGRAM…` as root.
@@ -95,21 +79,6 @@ impl Target {
 
     fn link(&self, ns: &str) -> String {
         ns_link(self.pid, ns)
-    }
-}
-
-impl Drop for Target {
-    fn drop(&mut self) {
-        // SAFETY: kill has no memory effects.
-        unsafe { libc::kill(self.pid as i32, libc::SIGKILL) };
-        // let the holder reap it and exit by itself, so no orphaned zombie
-        // is left to init; the ChildGuard then kills what remains
-        for _ in 0..200 {
-            if !matches!(self.holder.0.try_wait(), Ok(None)) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        }
     }
 }
 
@@ -425,7 +394,7 @@ fn user_parent_enters_the_parent_or_owning_user_namespace() {
     // outer: user namespace U1 with a network namespace it owns; the
     // target sits in a nested user namespace U2
     let t = Target::start(unshare_cmd(&["-U", "-r", "-n"], &["unshare", "-U", "-r", "sleep", "1000"]));
-    let outer = t.holder.pid();
+    let outer = t.sleeper.holder_pid();
     let u1 = ns_link(outer, "user");
     assert_ne!(u1, t.link("user"));
     let user = |args: &[&str]| ours().args(["-t", &t.pid()]).args(args).args(["readlink", "/proc/self/ns/user"]).run();
