@@ -376,17 +376,31 @@ impl Discovery {
     /// Open the namespace (for ioctls and netlink).
     fn open(&mut self, i: usize) -> Option<OwnedFd> {
         let ns = &self.nss[i];
-        let path = match &ns.holder {
+        let ino = ns.ino;
+        let fd = match &ns.holder {
             Holder::Open(fd) => return fd.try_clone().ok(),
             Holder::Mount(m) => {
                 use std::os::unix::ffi::OsStrExt;
                 let p = std::path::Path::new(std::ffi::OsStr::from_bytes(m));
-                return nsutils_common::ns::open_cloexec(p, libc::O_RDONLY).ok();
+                nsutils_common::ns::open_cloexec(p, libc::O_RDONLY).ok()?
             }
-            Holder::Processes => procfs::pid_path(&mut self.path, ns.pid, format!("ns/{}", ns.ty).as_bytes()),
-            Holder::Fd { pid, fd } => procfs::pid_path(&mut self.path, *pid, format!("fd/{fd}").as_bytes()),
+            Holder::Processes => {
+                let path = procfs::pid_path(&mut self.path, ns.pid, format!("ns/{}", ns.ty).as_bytes());
+                procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY).ok()?
+            }
+            Holder::Fd { pid, fd } => {
+                let path = procfs::pid_path(&mut self.path, *pid, format!("fd/{fd}").as_bytes());
+                procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY).ok()?
+            }
         };
-        procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY).ok()
+        // Since the scan the bind mount may have gone (leaving the plain file
+        // under it), the descriptor may have been closed and its number
+        // reused, the process may have exited and its PID been reused: only
+        // the namespace we listed will do (else its ioctls fail with ENOTTY
+        // or describe another namespace).
+        let f = NsFile::from_fd(fd);
+        let same = f.is_nsfs() && nsutils_common::ns::fstat(f.as_fd()).is_ok_and(|st| st.st_ino == ino);
+        same.then(|| f.into_fd())
     }
 
     /// Work out what `need` asks about namespace `i` (each thing once).

@@ -264,3 +264,38 @@ fn lsns_and_ipcs_stay_well_formed_under_churn() {
     );
     let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
 }
+
+/// The namespace trees of lsns-rs need a namespace's parent and owner,
+/// asked of a descriptor opened again after the scan. Meanwhile a bind
+/// mount that held a namespace may go (leaving the plain file under it) and
+/// a descriptor number may be reused: lsns-rs must then skip the namespace,
+/// not report "Unsupported ioctl" and exit 2 (found by the churn soak).
+#[test]
+fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
+    if !require_root("lsns_trees_while_namespace_bind_mounts_come_and_go") {
+        return;
+    }
+    let dir = TempDir::private("lsnsmnt");
+    let file = dir.join("user");
+    std::fs::write(&file, b"").unwrap();
+    // a user namespace held only by a bind mount, made and unmounted in a loop
+    let script = format!(
+        "while [ ! -e {d}/stop ]; do {us} --user={f} -r true && umount {f}; done",
+        d = dir.path().display(),
+        us = tool_path("unshare-rs").display(),
+        f = file.display()
+    );
+    let mut looper = Cmd::new("sh").args(["-c", &script]).command();
+    looper.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut looper = nsutils_tests::ChildGuard(looper.spawn().expect("loop"));
+    let runs = nsutils_tests::env_count("NSUTILS_CHURN_RUNS", 1000) * 3 / 10;
+    for i in 0..runs {
+        let args: &[&str] = if i % 2 == 0 { &["-r", "-T"] } else { &["-J", "--tree=parent", "-t", "user"] };
+        check_lsns(args, &tool("lsns-rs").args(args).run());
+    }
+    std::fs::write(dir.join("stop"), b"").unwrap();
+    let _ = looper.0.wait();
+    if nsutils_tests::is_mounted(&file) {
+        Cmd::new("umount").arg(&file).run().success();
+    }
+}
