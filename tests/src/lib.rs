@@ -19,6 +19,12 @@
 //!   run; with `CI=true` as root a skip is a failure.
 //! * [`differential`] / [`assert_same`] — the same argv through ours and
 //!   `/usr/bin/<tool>`, comparing stdout, exit status and stderr.
+//! * [`Sleeper`] — a long-lived target process (`unshare … sleep`), killed
+//!   with its holder on drop; [`TempDir::private`] — a temp dir that is a
+//!   private mount, for namespace bind mounts.
+//! * Leftover checks: [`processes_with_env`] (whatever still carries a
+//!   marker variable), [`zombies`], [`mount_table`] (mounts, without other
+//!   test processes' [`is_foreign`] ones), [`is_mounted`].
 
 pub mod container;
 
