@@ -4,17 +4,18 @@
 //! The program a tool runs must see exactly the descriptors the caller
 //! gave the tool — nothing the tool opened (namespace files, pidfds, pipes
 //! to its helpers, sockets fetched with pidfd_getfd, directories for
-//! `--root`/`--wd`) and nothing closed. Every case runs a probe (`find`
-//! listing its own /proc/self/fd with link targets) under the tool, with
+//! `--root`/`--wd`) and nothing closed. Every case runs a probe (`ls -ln`
+//! of its own /proc/self/fd: numbers, modes, targets) under the tool, with
 //! extra descriptors 5 (a file) and 7 (/dev/null) inherited on purpose,
 //! and compares the listing with the probe run directly under the same
 //! wrapper. unshare.rs and nsenter.rs cover the basic modes; this file adds
 //! the persistence helpers (every type), --kill-child, --forward-signals,
 //! -p without a fork, user namespaces as root and as nobody, -r/-w,
 //! credentials, binfmt, nsenter's pidfd and /proc paths, -N, and runs
-//! whose program fails or that start the login shell. The waiting parent
-//! of unshare-rs --fork is checked too: while the child runs it holds only
-//! what it inherited.
+//! whose program fails or that start the login shell, and the newuidmap
+//! helper path as nobody. The waiting parent of unshare-rs --fork is
+//! checked too: while the child runs it holds only what it inherited. And
+//! runs that fail hold nothing open once they have exited.
 
 use std::path::Path;
 
