@@ -15,7 +15,7 @@ fuzz_target!(|data: &[u8]| {
     let (whole, range, v) = unsafe {
         *libc::__errno_location() = 0;
         let v = libc::strtoul(c.as_ptr(), &mut end, 0);
-        (end != c.as_ptr() as *mut _ && *end == 0, *libc::__errno_location() == libc::ERANGE, v)
+        (!std::ptr::eq(end, c.as_ptr()) && *end == 0, *libc::__errno_location() == libc::ERANGE, v)
     };
     let negative = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']).starts_with('-');
     let want = if !whole {

@@ -20,7 +20,7 @@ fn c_parse<T>(
         *libc::__errno_location() = 0;
         let v = f(c.as_ptr(), &mut end, base as i32);
         let range = *libc::__errno_location() == libc::ERANGE;
-        let whole = end != c.as_ptr() as *mut _ && *end == 0;
+        let whole = !std::ptr::eq(end, c.as_ptr()) && *end == 0;
         (whole, range, v)
     }
 }
