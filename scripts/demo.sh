@@ -18,9 +18,13 @@ net=10.$(( 100 + tag % 100 )).$(( tag % 250 )).0
 host_ip=${net%.0}.1
 ns_ip=${net%.0}.2
 sleeper=
+child=
 
 cleanup() {
-  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null || true
+  # the sleeper's unshare-rs holds SIGTERM back while it waits (as util-linux
+  # does), so end the child: unshare-rs then exits the way it did
+  [ -n "$child" ] && kill "$child" 2>/dev/null || true
+  [ -n "$sleeper" ] && wait "$sleeper" 2>/dev/null || true
   ip link del "$vh" 2>/dev/null || true
   umount "/run/netns/$ns" 2>/dev/null || true
   rm -f "/run/netns/$ns"
@@ -56,7 +60,7 @@ c, a = s.accept(); print("server in netns got:", c.recv(100).decode().strip(), "
 ' "$ns_ip" "$port" &
 server=$!
 for _ in $(seq 50); do
-  if (exec 3<>"/dev/tcp/$ns_ip/$port") 2>/dev/null; then break; fi; sleep 0.1
+  if (exec 3<>"/dev/tcp/$ns_ip/$port" && echo "hello from the host" >&3) 2>/dev/null; then break; fi; sleep 0.1
 done 2>/dev/null || true
 wait "$server" || true
 

@@ -17,6 +17,7 @@
 
 use std::fmt::Write;
 
+use nsutils_common::table;
 use nsutils_common::users::NameCache;
 
 use super::text::page_size;
@@ -288,8 +289,11 @@ fn sections(report: &Report, names: &mut NameCache) -> Vec<Section> {
     out
 }
 
+/// A quoted JSON string, escaped as every nsutils JSON output is.
 fn json_string(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| "null".to_string())
+    let mut out = Vec::with_capacity(s.len() + 2);
+    table::json_string(s.as_bytes(), &mut out);
+    String::from_utf8(out).expect("escaping keeps UTF-8 valid")
 }
 
 fn json_value(out: &mut String, v: &Val, indent: usize) {
@@ -357,17 +361,12 @@ pub fn json(report: &Report, names: &mut NameCache) -> String {
     out
 }
 
-/// Escape blanks, backslashes and control characters as `\xHH`.
+/// Raw-format escaping shared with lsns-rs (blanks, backslash and every
+/// byte that is not printable ASCII as `\xHH`).
 fn raw_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b <= b' ' || b == b'\\' || b == 0x7f {
-            let _ = write!(out, "\\x{b:02x}");
-        } else {
-            out.push(b as char);
-        }
-    }
-    out
+    let mut out = Vec::with_capacity(s.len());
+    table::encode_raw(s.as_bytes(), &mut out);
+    String::from_utf8(out).expect("raw escaping yields ASCII")
 }
 
 fn raw_value(v: &Val) -> String {
