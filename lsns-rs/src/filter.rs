@@ -542,9 +542,101 @@ impl fmt::Debug for Regex {
     }
 }
 
+/// The most pattern nodes [`compiled_size`] lets regcomp build.
+const MAX_REGEX_NODES: u64 = 1 << 20;
+
+/// An upper bound of the nodes glibc's `regcomp` makes of an extended
+/// regular expression. It copies the subexpression of every repetition
+/// (`X+` is built as `XX*`, `X{m,n}` as n copies), so stacked or nested
+/// repetitions grow exponentially: `a` followed by 60 `+` asks for more
+/// memory than there is, and the process dies of it instead of failing.
+/// Brackets and escapes count as one node; the bound is deliberately rough.
+fn compiled_size(pattern: &[u8]) -> u64 {
+    // per open group: (nodes so far, nodes of the last atom)
+    let mut frames: Vec<(u64, u64)> = vec![(0, 0)];
+    let mut i = 0;
+    let atom = |frames: &mut Vec<(u64, u64)>, n: u64| {
+        let f = frames.last_mut().expect("a frame");
+        f.0 = f.0.saturating_add(n);
+        f.1 = n;
+    };
+    let repeat = |frames: &mut Vec<(u64, u64)>, times: u64| {
+        let f = frames.last_mut().expect("a frame");
+        let grown = f.1.saturating_mul(times).saturating_add(1);
+        f.0 = f.0.saturating_sub(f.1).saturating_add(grown);
+        f.1 = grown;
+    };
+    while i < pattern.len() {
+        match pattern[i] {
+            b'\\' => {
+                i += 1;
+                atom(&mut frames, 1);
+            }
+            b'[' => {
+                // a bracket expression: `]` first (after an optional `^`) is
+                // a member; `[:…:]`, `[=…=]` and `[.….]` are skipped whole
+                i += 1;
+                if pattern.get(i) == Some(&b'^') {
+                    i += 1;
+                }
+                if pattern.get(i) == Some(&b']') {
+                    i += 1;
+                }
+                while i < pattern.len() && pattern[i] != b']' {
+                    if pattern[i] == b'[' && matches!(pattern.get(i + 1), Some(b':' | b'=' | b'.')) {
+                        let close = pattern[i + 1];
+                        i += 2;
+                        while i + 1 < pattern.len() && !(pattern[i] == close && pattern[i + 1] == b']') {
+                            i += 1;
+                        }
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                atom(&mut frames, 1);
+            }
+            b'(' => frames.push((0, 0)),
+            b')' if frames.len() > 1 => {
+                let (n, _) = frames.pop().expect("a group");
+                atom(&mut frames, n.saturating_add(1));
+            }
+            b'|' => frames.last_mut().expect("a frame").1 = 0,
+            b'*' | b'?' => repeat(&mut frames, 1),
+            b'+' => repeat(&mut frames, 2),
+            b'{' => {
+                let end = pattern[i..].iter().position(|&b| b == b'}').map(|p| i + p);
+                let bound = end.and_then(|e| {
+                    let inner = std::str::from_utf8(&pattern[i + 1..e]).ok()?;
+                    let mut parts = inner.splitn(2, ',');
+                    let low: u64 = parts.next()?.trim().parse().ok()?;
+                    let high = parts.next().map(|h| h.trim().parse::<u64>().unwrap_or(low)).unwrap_or(low);
+                    Some((e, low.max(high).max(1)))
+                });
+                match bound {
+                    Some((e, times)) => {
+                        repeat(&mut frames, times);
+                        i = e;
+                    }
+                    None => atom(&mut frames, 1),
+                }
+            }
+            _ => atom(&mut frames, 1),
+        }
+        i += 1;
+    }
+    frames.iter().fold(0u64, |sum, f| sum.saturating_add(f.0))
+}
+
 impl Regex {
     fn new(pattern: &[u8]) -> Result<Regex, String> {
         let c = CString::new(pattern).map_err(|_| "regular expression contains a NUL byte".to_string())?;
+        // refuse what regcomp would exhaust memory on (util-linux just tries)
+        if compiled_size(pattern) > MAX_REGEX_NODES {
+            return Err(format!(
+                "invalid regular expression '{}': Regular expression too big",
+                String::from_utf8_lossy(pattern)
+            ));
+        }
         // SAFETY: an all-zero regex_t is a valid argument for regcomp to fill.
         let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
         // SAFETY: re points to a regex_t, c is NUL-terminated.
@@ -717,6 +809,24 @@ mod tests {
         assert!(m.starts_with("invalid regular expression '(': "), "{m}");
         assert_eq!(off, 11);
         assert_eq!(FilterError::pointer("NS ==", 5), "    NS ==\n         ^");
+    }
+
+    #[test]
+    fn regexes_too_big_to_compile_are_refused() {
+        // found by fuzz/fuzz_targets/lsns_filter.rs: glibc's regcomp copies
+        // the operand of every repetition, and this asked for gigabytes
+        let pluses = "+".repeat(88);
+        let (m, _) = err(&format!("COMMAND =~ 'l8>TRU{pluses}'"));
+        assert_eq!(m, format!("invalid regular expression 'l8>TRU{pluses}': Regular expression too big"));
+        let (m, _) = err("COMMAND =~ '((((a{1,100}){1,100}){1,100}){1,100})'");
+        assert!(m.ends_with(": Regular expression too big"), "{m}");
+        // ordinary ones are well below the bound
+        for re in ["^sl.*p$", "[[:alpha:]]+[]x]*", "a{2,3}(b|c)+", "x\\+{3}", "(ab)?(cd)*"] {
+            assert!(compiled_size(re.as_bytes()) < 100, "{re}: {}", compiled_size(re.as_bytes()));
+            assert!(Regex::new(re.as_bytes()).is_ok(), "{re}");
+        }
+        assert!(compiled_size(b"a{1000}") > 1000);
+        assert!(compiled_size(b"(a+)+") < compiled_size(b"((a+)+)+"));
     }
 
     #[test]

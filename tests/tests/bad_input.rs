@@ -469,6 +469,13 @@ fn matrix() -> Vec<Case> {
         usage(rm(&["-q"], "option requires an argument -- 'q'", Same)),
         usage(rm(&["--shmem-id"], "option '--shmem-id' requires an argument", Same)),
     ];
+    // a regular expression regcomp would exhaust memory on (a fuzz finding)
+    let pluses = "+".repeat(60);
+    v.push(ls(
+        &["-Q", &format!("COMMAND =~ 'a{pluses}'")],
+        &format!("failed to parse \"COMMAND =~ 'a{pluses}'\": invalid regular expression 'a{pluses}': Regular expression too big"),
+        Ul::No,
+    ));
     // every tool: numbers that overflow every width
     for big in ["18446744073709551616", "340282366920938463463374607431768211456"] {
         v.push(us(&["-S", big], &format!("failed to parse uid: '{big}': {RANGE}"), Same));
