@@ -75,14 +75,15 @@ found=0
 printf '%-16s %14s %8s %8s %s\n' TARGET EXECUTIONS SECONDS CORPUS FINDINGS
 for t in "${targets[@]}"; do
     log="$logs/$t.log"
-    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | awk '{print $5}' | tail -1)
+    # a target that stopped on a finding has no "Done" line: no set -e exit
+    execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1 || true)
+    secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | awk '{print $5}' | tail -1 || true)
     corpus=$(find "corpus/$t" -type f | wc -l)
     crashes=$(find "artifacts/$t" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
     what="none"
     if [ "$crashes" -gt 0 ] || grep -q 'SUMMARY: libFuzzer' "$log"; then
         found=1
-        what="$crashes in fuzz/artifacts/$t: $(grep -m1 -E 'panicked at|SUMMARY' "$log" || true)"
+        what="$crashes in fuzz/artifacts/$t: $(grep -m1 -E 'panicked at|SUMMARY|out-of-memory' "$log" || true)"
     fi
     printf '%-16s %14s %8s %8s %s\n' "$t" "${execs:-?}" "${secs:-?}" "$corpus" "$what"
 done
