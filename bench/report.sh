@@ -50,15 +50,21 @@ echo
 n=$(awk -F'\t' '$1 == "unshare -fn true" { print $6; exit }' "$tsv")
 echo "$n runs of each command, interleaved. Target: ratio ≤ 0.9."
 echo
-echo "| command (ours: the same with \`-rs\`) | util-linux | glibc | ratio | musl | ratio | CPU ratio glibc / musl |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| command (ours: the same with \`-rs\`) | util-linux | glibc | ratio | musl | ratio | floor | ratio | CPU ratio glibc / musl / floor |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for c in "unshare -fn true:unshare" "unshare -fpm --mount-proc true:unshare" "nsenter -t PID -a true:nsenter" \
          "lsns:lsns" "lsns -J:lsns" "ipcs -a:ipcs"; do
   name=${c%%:*} t=${c##*:}
   u=$(get "$name" util-linux 3) g=$(get "$name" "$t-rs" 3) m=$(get "$name" "$t-rs-musl" 3)
   uc=$(get "$name" util-linux 4) gc=$(get "$name" "$t-rs" 4) mc=$(get "$name" "$t-rs-musl" 4)
-  echo "| \`$name\` | $(ms "$u") | $(ms "$g") | **$(ratio "$g" "$u")** | $(ms "$m") | **$(ratio "$m" "$u")** | $(ratio "$gc" "$uc") / $(ratio "$mc" "$uc") |"
+  f=$(get "$name" floor 3) fc=$(get "$name" floor 4)
+  echo "| \`$name\` | $(ms "$u") | $(ms "$g") | **$(ratio "$g" "$u")** | $(ms "$m") | **$(ratio "$m" "$u")** | $(ms "$f") | $(ratio "$f" "$u") | $(ratio "$gc" "$uc") / $(ratio "$mc" "$uc") / $(ratio "$fc" "$uc") |"
 done
+echo
+echo "floor: a static program making only the syscalls the call needs (nsutils-bench"
+echo "floor-unshare, floor-nsenter, floor-lsns --fds, floor-ipcs: unshare/setns, mount, fork,"
+echo "exec of \`true\` through \$PATH, wait; or the /proc reads): the kernel's and the scheduler's"
+echo "share of the time, which no implementation can go below."
 echo
 echo "\`nsenter -t PID\`: a sleeping process in its own mount, uts, ipc, net, pid,"
 echo "cgroup and time namespaces. \`lsns\`: the host ($(meta "lsns (host)" processes) processes). \`ipcs -a\`: a private IPC"

@@ -35,13 +35,14 @@ fi
 
 echo "bench: building" >&2
 cargo build --release -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs --bins
-cargo build --release -p nsutils-tests --bin nsutils-bench
+# the measuring driver, static like the tools it runs as the floor
+cargo build --release --target x86_64-unknown-linux-musl -p nsutils-tests --bin nsutils-bench
 out=$(mktemp -d /tmp/nsutils-bench.XXXXXX)
 # a binary over the size target is reported in RESULTS.md, not fatal here
 scripts/static.sh >"$out/static.txt" || true
 G=$root/target/release
 M=$root/target/x86_64-unknown-linux-musl/release
-B=$G/nsutils-bench
+B=$M/nsutils-bench
 tsv=$out/results.tsv
 : >"$tsv"
 
@@ -64,10 +65,11 @@ run() { "$@" >>"$tsv" & phase=$!; wait "$phase"; phase=""; }
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >"$out/load.txt"
 
 # 1. single calls -------------------------------------------------------------
-three() { # NAME, util-linux argv… — then ours with the same arguments
+floor=()
+three() { # NAME, util-linux argv… — then ours with the same arguments, and ${floor[@]}
   local name=$1 tool=$2; shift 2
   "$B" compare -n "$N" "$name" -- util-linux "$tool" "$@" -- "$tool-rs" "$G/$tool-rs" "$@" \
-    -- "$tool-rs-musl" "$M/$tool-rs" "$@"
+    -- "$tool-rs-musl" "$M/$tool-rs" "$@" "${floor[@]}"
 }
 rss3() { # NAME, tool, args…
   local name=$1 tool=$2 l; shift 2
@@ -78,14 +80,18 @@ rss3() { # NAME, tool, args…
   done
 }
 echo "bench: single calls, $N runs each" >&2
+# floor: only the syscalls the call needs (nsutils-bench floor-*), static
+floor=(-- floor "$B" floor-unshare net)
 run three "unshare -fn true" unshare -fn true
 run rss3 "unshare -fn true" unshare -fn true
+floor=(-- floor "$B" floor-unshare pid-mount-proc)
 run three "unshare -fpm --mount-proc true" unshare -fpm --mount-proc true
 run rss3 "unshare -fpm --mount-proc true" unshare -fpm --mount-proc true
 
 # a container-like target: its own mount (with /proc), uts, ipc, net, pid,
 # cgroup and time namespaces; --kill-child takes the sleeper down with it
-unshare --fork --kill-child --pid --mount-proc --uts --ipc --net --cgroup --time sleep 1000000 &
+# (stderr: util-linux's unshare complains when its child is SIGKILLed)
+unshare --fork --kill-child --pid --mount-proc --uts --ipc --net --cgroup --time sleep 1000000 2>/dev/null &
 target_holder=$!
 for _ in $(seq 100); do
   tpid=$(cat "/proc/$target_holder/task/$target_holder/children" 2>/dev/null | tr -d ' ') || true
@@ -93,19 +99,23 @@ for _ in $(seq 100); do
   sleep 0.05
 done
 [ -n "$tpid" ] || { echo "bench: the nsenter target did not start" >&2; exit 1; }
+floor=(-- floor "$B" floor-nsenter "$tpid")
 run three "nsenter -t PID -a true" nsenter -t "$tpid" -a true
+floor=()
 run rss3 "nsenter -t PID -a true" nsenter -t "$tpid" -a true
 kill -KILL "$tpid"; wait "$target_holder" 2>/dev/null || true; target_holder="" tpid=""
 
 echo -e "meta\tlsns (host)\tprocesses\t$("$B" pcount)" >>"$tsv"
+floor=(-- floor "$B" floor-lsns --fds)
 run three "lsns" lsns
 run three "lsns -J" lsns -J
+floor=()
 run rss3 "lsns" lsns
 
 ipc_calls() { # in a private IPC namespace with 10 objects of each kind
   "$B" fill-ipc 10
   "$B" compare -n "$N" --same-output "ipcs -a" -- util-linux ipcs -a -- ipcs-rs "$G/ipcs-rs" -a \
-    -- ipcs-rs-musl "$M/ipcs-rs" -a
+    -- ipcs-rs-musl "$M/ipcs-rs" -a -- floor "$B" floor-ipcs
   rss3 "ipcs -a" ipcs -a
   rss3 "ipcmk -Q" ipcmk -Q
   rss3 "ipcrm -a" ipcrm -a

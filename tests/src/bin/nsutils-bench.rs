@@ -7,6 +7,8 @@
 //! nsutils-bench rss LABEL CMD...          peak RSS (VmHWM) of CMD's own image, in KiB
 //! nsutils-bench floor-lsns [--fds] [TYPE...]
 //! nsutils-bench floor-ipcs
+//! nsutils-bench floor-unshare net|pid-mount-proc   what `unshare -fn true` / `-fpm --mount-proc true` must do
+//! nsutils-bench floor-nsenter PID                  what `nsenter -t PID -a true` must do
 //! nsutils-bench fill-ipc N                N queues, N segments, N semaphore sets here
 //! nsutils-bench pcount                    processes in /proc
 //! ```
@@ -285,6 +287,85 @@ fn floor_ipcs() -> usize {
         .sum()
 }
 
+/// Run `true` (searched in $PATH as the tools do) in a child; its status.
+fn fork_exec_true_and_wait(in_child: impl FnOnce() -> bool) -> Res<()> {
+    // SAFETY: the child only makes async-signal-safe calls before exec.
+    match unsafe { libc::fork() } {
+        -1 => Err(format!("fork: {}", std::io::Error::last_os_error())),
+        0 => {
+            if in_child() {
+                // SAFETY: NUL-terminated argv ending in NULL.
+                unsafe { libc::execvp(c"true".as_ptr(), [c"true".as_ptr(), std::ptr::null()].as_ptr()) };
+            }
+            // SAFETY: leaving the forked child at once.
+            unsafe { libc::_exit(127) }
+        }
+        pid => match wait4(pid)?.0 {
+            0 => Ok(()),
+            st => Err(format!("child: wait status {st:#x}")),
+        },
+    }
+}
+
+/// The syscalls of `unshare -fn true` (`net`) or `unshare -fpm
+/// --mount-proc true` (`pid-mount-proc`), nothing else.
+fn floor_unshare(mode: &str) -> Res<()> {
+    let pid_mount = mode == "pid-mount-proc";
+    let flags = if pid_mount { libc::CLONE_NEWNS | libc::CLONE_NEWPID } else { libc::CLONE_NEWNET };
+    // SAFETY: plain syscall.
+    if unsafe { libc::unshare(flags) } < 0 {
+        return Err(format!("unshare: {}", std::io::Error::last_os_error()));
+    }
+    fork_exec_true_and_wait(|| {
+        !pid_mount || {
+            // SAFETY: valid NUL-terminated strings.
+            unsafe {
+                libc::mount(
+                    c"none".as_ptr(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) == 0
+                    && libc::mount(
+                        c"proc".as_ptr(),
+                        c"/proc".as_ptr(),
+                        c"proc".as_ptr(),
+                        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                        std::ptr::null(),
+                    ) == 0
+            }
+        }
+    })
+}
+
+/// The syscalls of `nsenter -t PID -a true` for a target in its own
+/// namespaces of every type but user: open them (and its root and cwd),
+/// setns into each, chroot, fork (the PID namespace), exec, wait.
+fn floor_nsenter(pid: &str) -> Res<()> {
+    let open = |what: &str| {
+        openat(libc::AT_FDCWD, &cpath(&[b"/proc/", pid.as_bytes(), b"/", what.as_bytes()]), libc::O_RDONLY)
+            .ok_or_else(|| format!("/proc/{pid}/{what}: {}", std::io::Error::last_os_error()))
+    };
+    let types = ["cgroup", "ipc", "uts", "net", "pid", "mnt", "time"];
+    let fds: Vec<OwnedFd> = types.iter().map(|t| open(&format!("ns/{t}"))).collect::<Res<_>>()?;
+    let (root, cwd) = (open("root")?, open("cwd")?);
+    for (t, fd) in types.iter().zip(&fds) {
+        // SAFETY: fd is an open namespace file.
+        if unsafe { libc::setns(fd.as_raw_fd(), 0) } < 0 {
+            return Err(format!("setns {t}: {}", std::io::Error::last_os_error()));
+        }
+    }
+    // SAFETY: open directory descriptors and a valid path.
+    unsafe {
+        if libc::fchdir(root.as_raw_fd()) < 0 || libc::chroot(c".".as_ptr()) < 0 || libc::fchdir(cwd.as_raw_fd()) < 0 {
+            return Err(format!("chroot: {}", std::io::Error::last_os_error()));
+        }
+    }
+    drop((fds, root, cwd));
+    fork_exec_true_and_wait(|| true)
+}
+
 /// Fill this IPC namespace: n queues (every tenth holding a message), n
 /// segments, n semaphore sets of two, after raising this namespace's limits
 /// (kernel.msgmni, kernel.shmmni and kernel.sem are per IPC namespace).
@@ -379,6 +460,8 @@ fn real_main(args: &[OsString]) -> Res<()> {
             std::hint::black_box(floor_ipcs());
             Ok(())
         }
+        Some("floor-unshare") => floor_unshare(rest.first().map_or("", String::as_str)),
+        Some("floor-nsenter") => floor_nsenter(rest.first().ok_or("floor-nsenter PID")?),
         Some("fill-ipc") => fill_ipc(rest.first().and_then(|n| n.parse().ok()).ok_or("fill-ipc N")?),
         Some("pcount") => {
             println!("{}", numeric_entries("/proc").len());
