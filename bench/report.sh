@@ -25,7 +25,7 @@ libs() { # total bytes of the shared libraries a binary loads
 {
 echo "# nsutils benchmark results"
 echo
-echo "Written by \`make bench\` (bench/run.sh; how it measures: bench/README.md)."
+echo "Written by \`make bench\` (bench/run.sh). How it measures, and why the numbers are what they are: [README.md](README.md)."
 echo
 echo "## Machine"
 echo
