@@ -1,65 +1,47 @@
 #!/usr/bin/env bash
-# Speed of `ipcs-rs -a` against util-linux's `ipcs -a` on the same state:
-# N message queues, N shared memory segments and N semaphore sets (default
-# 10,000 each) in a private IPC namespace, whose limits (kernel.msgmni,
-# kernel.shmmni, kernel.sem — per IPC namespace) are raised inside it. The
-# host's IPC objects are never touched. Needs root, python3 and a release
-# build (`cargo build --release -p ipcmk-rs`).
+# ipcs at scale: `ipcs-rs -a` (glibc and static musl builds) against
+# util-linux's `ipcs -a` and the kernel floor (reading the three
+# /proc/sysvipc tables), on N message queues, N shared memory segments and N
+# semaphore sets (default 10,000 each) in a private IPC namespace, whose
+# limits are raised inside it. The host's IPC objects are never touched, and
+# the objects vanish with the namespace when the script ends. Both tools
+# must print the same bytes (checked before timing). Needs root.
 #
-#   bench/ipcs.sh [N] [RUNS]        IPCS_RS=path/to/ipcs-rs to test another build
-#
-# Prints the median wall time of RUNS runs of each (alternating, output to a
-# pipe that is drained) and the ratio ours/util-linux (< 1: ours is faster).
+# usage: bench/ipcs.sh [-n N] [-r ROUNDS] [-g GLIBC_DIR] [-m MUSL_DIR] [-B NSUTILS_BENCH]
+# Output: tab-separated lines (see nsutils-bench compare), and
+#   rss  NAME  LABEL  KiB
 set -euo pipefail
-N=${1:-10000}
-RUNS=${2:-7}
-here=$(cd "$(dirname "$0")/.." && pwd)
-OURS=${IPCS_RS:-$here/target/release/ipcs-rs}
-THEIRS=${IPCS_UL:-/usr/bin/ipcs}
-[ -x "$OURS" ] || { echo "bench: $OURS not found; run: cargo build --release -p ipcmk-rs" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || { echo "bench: needs root (a private IPC namespace)" >&2; exit 1; }
+n=10000 rounds=15
+root=$(cd "$(dirname "$0")/.." && pwd)
+glibc=$root/target/release musl=$root/target/x86_64-unknown-linux-musl/release bench=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) n=$2; shift 2 ;;
+    -r) rounds=$2; shift 2 ;;
+    -g) glibc=$2; shift 2 ;;
+    -m) musl=$2; shift 2 ;;
+    -B) bench=$2; shift 2 ;;
+    --inner) shift; break ;;
+    *) sed -n '10p' "$0" >&2; exit 2 ;;
+  esac
+done
+bench=${bench:-$glibc/nsutils-bench}
 
-exec unshare --ipc python3 - "$N" "$RUNS" "$OURS" "$THEIRS" <<'PY'
-import ctypes, statistics, subprocess, sys, time
-n, runs, ours, theirs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+if [ "${1:-}" != inner ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "$0: needs root (a private IPC namespace)" >&2; exit 1; }
+  for f in "$glibc/ipcs-rs" "$bench"; do
+    [ -x "$f" ] || { echo "$0: $f missing (cargo build --release -p ipcmk-rs -p nsutils-tests --bins)" >&2; exit 1; }
+  done
+  exec unshare --ipc "$0" -n "$n" -r "$rounds" -g "$glibc" -m "$musl" -B "$bench" --inner inner
+fi
 
-# limits of this (new) IPC namespace only
-def sysctl(name, value):
-    with open(f"/proc/sys/kernel/{name}", "w") as f:
-        f.write(value)
-cap = max(n + 16, 32000)
-sysctl("msgmni", str(cap))
-sysctl("shmmni", str(min(cap, 32768)))
-semmsl, semmns, semopm, _ = open("/proc/sys/kernel/sem").read().split()
-sysctl("sem", f"{semmsl} {max(int(semmns), 4 * n)} {semopm} {min(cap, 32768)}")
-
-libc = ctypes.CDLL(None, use_errno=True)
-IPC_CREAT = 0o1000
-t0 = time.perf_counter()
-for i in range(n):
-    key = 0x10000000 + i
-    for rc in (libc.msgget(key, IPC_CREAT | 0o644), libc.shmget(key, 1, IPC_CREAT | 0o600), libc.semget(key, 2, IPC_CREAT | 0o640)):
-        if rc < 0:
-            sys.exit(f"bench: creating object {i} failed: errno {ctypes.get_errno()}")
-print(f"created {n} queues, {n} segments and {n} semaphore sets in {time.perf_counter() - t0:.2f} s")
-
-def one(cmd):
-    t = time.perf_counter()
-    p = subprocess.run([cmd, "-a"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True)
-    return time.perf_counter() - t, p.stdout
-
-_, out_ours = one(ours)
-_, out_theirs = one(theirs)
-if out_ours != out_theirs:
-    sys.exit("bench: the two outputs differ")
-print(f"outputs identical: {len(out_ours.splitlines())} lines, {len(out_ours)} bytes")
-a, b = [], []
-for _ in range(runs):
-    a.append(one(ours)[0])
-    b.append(one(theirs)[0])
-ma, mb = statistics.median(a), statistics.median(b)
-print(f"ipcs-rs -a      median {ma * 1000:8.1f} ms  (min {min(a) * 1000:.1f})")
-print(f"util-linux -a   median {mb * 1000:8.1f} ms  (min {min(b) * 1000:.1f})")
-print(f"ratio ipcs-rs / util-linux = {ma / mb:.2f}")
-sys.exit(0 if ma <= mb else 1)
-PY
+t0=$EPOCHREALTIME
+"$bench" fill-ipc "$n"
+echo "ipcs: $n queues, $n segments, $n semaphore sets made in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s" >&2
+name="ipcs -a@3x$n"
+cmd=(util-linux ipcs -a -- ipcs-rs "$glibc/ipcs-rs" -a --)
+[ -x "$musl/ipcs-rs" ] && cmd+=(ipcs-rs-musl "$musl/ipcs-rs" -a --)
+"$bench" compare -n "$rounds" -w 1 --same-output "$name" -- "${cmd[@]}" floor "$bench" floor-ipcs
+echo -e "rss\t$name\t$("$bench" rss util-linux ipcs -a)"
+echo -e "rss\t$name\t$("$bench" rss ipcs-rs "$glibc/ipcs-rs" -a)"
+[ ! -x "$musl/ipcs-rs" ] || echo -e "rss\t$name\t$("$bench" rss ipcs-rs-musl "$musl/ipcs-rs" -a)"

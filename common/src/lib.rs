@@ -12,12 +12,14 @@
 //!   `--json`, trees and multi-line cells.
 //! * [`hints`] — one line of advice when a namespace syscall fails.
 //! * [`caps`] — ambient capabilities for `--keep-caps`.
+//! * [`mountinfo`] — the fields of `/proc/PID/mountinfo` lines.
 #![warn(missing_docs)]
 
 pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod hints;
+pub mod mountinfo;
 pub mod ns;
 pub mod parse;
 pub mod process;

@@ -75,7 +75,7 @@ enum Node {
     Match { negate: bool, subject: Box<Node>, pattern: Pattern },
     Holder(usize),
     Int(i128),
-    Float(f64),
+    Float(Decimal),
     Str(Vec<u8>),
     Bool(bool),
 }
@@ -107,7 +107,7 @@ enum Tok {
     Not,
     Cmp(Op),
     Int(i128),
-    Float(f64),
+    Float(Decimal),
     Str(Vec<u8>),
     Bool(bool),
     Name(String),
@@ -249,7 +249,7 @@ fn lex_number(b: &[u8]) -> Result<(Tok, usize), String> {
         let frac = b[digits + 1..].iter().position(|c| !c.is_ascii_digit()).unwrap_or(b.len() - digits - 1);
         let len = digits + 1 + frac;
         let text = std::str::from_utf8(&b[..len]).unwrap_or("0");
-        return Ok((Tok::Float(text.parse().unwrap_or(0.0)), len));
+        return Ok((Tok::Float(Decimal::parse(text.as_bytes()).unwrap_or_default()), len));
     }
     let suffix_len = b[digits..].iter().position(|c| !c.is_ascii_alphabetic()).unwrap_or(b.len() - digits);
     let text = std::str::from_utf8(&b[..digits]).unwrap_or("0");
@@ -377,7 +377,7 @@ enum Val<'a> {
     Null,
     Bool(bool),
     Int(i128),
-    Float(f64),
+    Float(Decimal),
     Text(std::borrow::Cow<'a, [u8]>),
 }
 
@@ -387,7 +387,7 @@ impl Val<'_> {
             Val::Null => false,
             Val::Bool(b) => *b,
             Val::Int(n) => *n != 0,
-            Val::Float(x) => *x != 0.0,
+            Val::Float(x) => !x.is_zero(),
             Val::Text(t) => !t.is_empty(),
         }
     }
@@ -405,17 +405,17 @@ impl Val<'_> {
     fn number(&self) -> Option<Num> {
         match self {
             Val::Int(n) => Some(Num::Int(*n)),
-            Val::Float(x) => Some(Num::Float(*x)),
+            Val::Float(x) => Some(Num::Float(x.clone())),
             Val::Text(t) => parse_num(t),
             _ => None,
         }
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 enum Num {
     Int(i128),
-    Float(f64),
+    Float(Decimal),
 }
 
 fn parse_num(t: &[u8]) -> Option<Num> {
@@ -423,18 +423,103 @@ fn parse_num(t: &[u8]) -> Option<Num> {
     if let Ok(n) = s.parse::<i128>() {
         return Some(Num::Int(n));
     }
-    if s.bytes().all(|c| c.is_ascii_digit() || c == b'.' || c == b'-') {
-        return s.parse::<f64>().ok().map(Num::Float);
-    }
-    None
+    Decimal::parse(t).map(Num::Float)
 }
 
 fn cmp_num(a: Num, b: Num) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Num::Int(x), Num::Int(y)) => Some(x.cmp(&y)),
-        (Num::Int(x), Num::Float(y)) => (x as f64).partial_cmp(&y),
-        (Num::Float(x), Num::Int(y)) => x.partial_cmp(&(y as f64)),
-        (Num::Float(x), Num::Float(y)) => x.partial_cmp(&y),
+        (Num::Int(x), Num::Float(y)) => Some(Decimal::from_int(x).cmp(&y)),
+        (Num::Float(x), Num::Int(y)) => Some(x.cmp(&Decimal::from_int(y))),
+        (Num::Float(x), Num::Float(y)) => Some(x.cmp(&y)),
+    }
+}
+
+/// A number with a fraction (`1.5`), kept as its decimal digits and
+/// compared exactly. No column lsns has holds one, so the filter needs no
+/// binary floating point (whose parsing and printing code would add some
+/// 30 KiB to every static binary of lsns-rs) and no rounding.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Decimal {
+    negative: bool,
+    /// The integer part's digits, without leading zeros.
+    int: Vec<u8>,
+    /// The fraction's digits, without trailing zeros.
+    frac: Vec<u8>,
+}
+
+impl Decimal {
+    /// `[-]digits[.digits]` (either part may be empty, not both), as
+    /// `strtod` reads a plain decimal.
+    fn parse(t: &[u8]) -> Option<Decimal> {
+        let (negative, t) = match t.strip_prefix(b"-") {
+            Some(rest) => (true, rest),
+            None => (false, t),
+        };
+        let (int, frac) = match t.iter().position(|&c| c == b'.') {
+            Some(dot) => (&t[..dot], &t[dot + 1..]),
+            None => (t, &t[..0]),
+        };
+        if int.len() + frac.len() == 0 || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+            return None;
+        }
+        let lead = int.iter().position(|&c| c != b'0').unwrap_or(int.len());
+        let trail = frac.iter().rposition(|&c| c != b'0').map_or(0, |p| p + 1);
+        let d = Decimal { negative, int: int[lead..].to_vec(), frac: frac[..trail].to_vec() };
+        // -0 is 0
+        Some(Decimal { negative: negative && !d.is_zero(), ..d })
+    }
+
+    fn from_int(n: i128) -> Decimal {
+        Decimal {
+            negative: n < 0,
+            int: if n == 0 { Vec::new() } else { n.unsigned_abs().to_string().into_bytes() },
+            frac: Vec::new(),
+        }
+    }
+
+    fn is_zero(&self) -> bool {
+        self.int.is_empty() && self.frac.is_empty()
+    }
+
+    /// Compare magnitudes: more integer digits is larger, then digit by digit.
+    fn cmp_abs(&self, other: &Decimal) -> std::cmp::Ordering {
+        self.int
+            .len()
+            .cmp(&other.int.len())
+            .then_with(|| self.int.cmp(&other.int))
+            .then_with(|| self.frac.cmp(&other.frac))
+    }
+}
+
+impl Ord for Decimal {
+    fn cmp(&self, other: &Decimal) -> std::cmp::Ordering {
+        match (self.negative, other.negative) {
+            (false, true) => std::cmp::Ordering::Greater,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, false) => self.cmp_abs(other),
+            (true, true) => other.cmp_abs(self),
+        }
+    }
+}
+
+impl PartialOrd for Decimal {
+    fn partial_cmp(&self, other: &Decimal) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The shortest form, as a float prints: `1.50` is `1.5`, `2.0` is `2`.
+impl fmt::Display for Decimal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let digits = |d: &[u8]| String::from_utf8_lossy(d).into_owned();
+        let int = if self.int.is_empty() { "0".to_string() } else { digits(&self.int) };
+        let sign = if self.negative { "-" } else { "" };
+        if self.frac.is_empty() {
+            write!(f, "{sign}{int}")
+        } else {
+            write!(f, "{sign}{int}.{}", digits(&self.frac))
+        }
     }
 }
 
@@ -482,7 +567,7 @@ fn eval<'c>(node: &Node, cell: &mut dyn FnMut(usize) -> Cell<'c>) -> Val<'c> {
             }
         }
         Node::Int(n) => Val::Int(*n),
-        Node::Float(x) => Val::Float(*x),
+        Node::Float(x) => Val::Float(x.clone()),
         Node::Str(s) => Val::Text(s.clone().into()),
         Node::Bool(b) => Val::Bool(*b),
         Node::Cmp(op, a, b) => {
@@ -833,5 +918,22 @@ mod tests {
     fn unknown_columns_are_reported_by_name() {
         assert_eq!(parse("FOO == 1").unwrap_err(), FilterError::UnknownColumn("FOO".into()));
         assert_eq!(parse("NS == 1 && bar").unwrap_err(), FilterError::UnknownColumn("bar".into()));
+    }
+
+    #[test]
+    fn decimals_compare_exactly_and_print_shortest() {
+        let d = |t: &str| Decimal::parse(t.as_bytes()).unwrap();
+        assert_eq!(d("1.50").to_string(), "1.5");
+        assert_eq!(d("007.000").to_string(), "7");
+        assert_eq!(d("-.25").to_string(), "-0.25");
+        assert_eq!(d("-0.0").to_string(), "0");
+        assert!(d("1.5") > d("1.49999999999999999999999"));
+        assert!(d("-1.5") < d("-1.4") && d("-0.1") < d("0.0"));
+        assert!(d("10.0") > d("9.99") && d("0.1") == d(".10"));
+        assert_eq!(cmp_num(Num::Int(75), Num::Float(d("75.0"))), Some(std::cmp::Ordering::Equal));
+        assert_eq!(cmp_num(Num::Int(-2), Num::Float(d("-1.5"))), Some(std::cmp::Ordering::Less));
+        for bad in ["", "-", ".", "1.2.3", "1-2", "1e5", "+1.5"] {
+            assert_eq!(Decimal::parse(bad.as_bytes()), None, "{bad}");
+        }
     }
 }

@@ -14,7 +14,7 @@
 
 use std::path::PathBuf;
 
-use nsutils_common::Error;
+use nsutils_common::{mountinfo, Error};
 
 /// The message util-linux prints when there is no cgroup v2 to join.
 pub const ONLY_V2: &str = "--join-cgroup is only supported in cgroup v2";
@@ -29,35 +29,13 @@ pub struct Mount {
     pub point: PathBuf,
 }
 
-/// Undo mountinfo's octal escapes (`\040` for a space, …).
-fn unescape(field: &str) -> String {
-    let b = field.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Every cgroup2 mount in `/proc/self/mountinfo` text, in order.
-pub fn cgroup2_mounts(mountinfo: &str) -> Vec<Mount> {
-    mountinfo
-        .lines()
-        .filter_map(|line| {
-            let (left, right) = line.split_once(" - ")?;
-            if right.split(' ').next()? != "cgroup2" {
-                return None;
-            }
-            let f: Vec<&str> = left.split(' ').collect();
-            Some(Mount { root: unescape(f.get(3)?), point: PathBuf::from(unescape(f.get(4)?)) })
-        })
+pub fn cgroup2_mounts(info: &str) -> Vec<Mount> {
+    let text = |f: &[u8]| String::from_utf8_lossy(&mountinfo::unescape(f)).into_owned();
+    info.lines()
+        .filter_map(|line| mountinfo::parse_line(line.as_bytes()))
+        .filter(|m| m.fstype == b"cgroup2")
+        .map(|m| Mount { root: text(m.root), point: PathBuf::from(text(m.mount_point)) })
         .collect()
 }
 

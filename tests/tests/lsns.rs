@@ -544,9 +544,11 @@ fn filter_expressions_select_rows() {
         ("USER != 'root'", |r, _| r["user"] != "root"),
         ("true", |_, _| true),
         ("FALSE", |_, _| false),
-        ("NS == $(ino user $P_USERNS) && NPROCS == 2", |r, v| r["ns"].to_string() == v["userns"] && r["nprocs"] == 2),
-        ("PPID == $P_USERNS", |r, v| r["ppid"].to_string() == v["P_USERNS"]),
-        ("ONS == $(ino user $P_USERNS)", |r, v| r["ons"].to_string() == v["userns"]),
+        ("NS == $(ino user $P_USERNS) && NPROCS == 2", |r, v| {
+            r["ns"].as_u64() == v["userns"].parse().ok() && r["nprocs"] == 2
+        }),
+        ("PPID == $P_USERNS", |r, v| r["ppid"].as_u64() == v["P_USERNS"].parse().ok()),
+        ("ONS == $(ino user $P_USERNS)", |r, v| r["ons"].as_u64() == v["userns"].parse().ok()),
         ("(TYPE == 'user') == true", |r, _| r["type"] == "user"),
     ];
     let mut body = String::from(
