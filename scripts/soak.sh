@@ -8,10 +8,10 @@
 #   and unprivileged ones included — after which no mount, network
 #   namespace, IPC object, process or zombie may be left behind
 #   (scripts/test.sh runs 500).
-# CHURN_RUNS (default 10000): runs of lsns-rs and ipcs-rs in every output
+# CHURN_RUNS (default 10000): runs of lsns-rs and of ipcs-rs in every output
 #   form while namespaces and IPC objects are created and destroyed beside
 #   them (tests/tests/reliability_churn.rs); each must exit 0, print nothing
-#   on stderr and produce well-formed output (scripts/test.sh runs 1000).
+#   on stderr and produce well-formed output (scripts/test.sh runs 1000 each).
 #
 # Needs root (as the tests do). Prints each part's report and a summary;
 # exits non-zero if anything was left behind or malformed. A full run

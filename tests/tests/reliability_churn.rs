@@ -1,5 +1,5 @@
 //! Reliability, part 3: lsns-rs and ipcs-rs while the system changes under
-//! them. 1,000 runs (`NSUTILS_CHURN_RUNS`), split over worker threads and
+//! them. 1,000 runs of each (`NSUTILS_CHURN_RUNS`), split over worker threads and
 //! over the output formats, while other threads keep creating and ending
 //! processes in new namespaces of every type (with util-linux's unshare and
 //! ours, as root and as nobody) and shell loops keep creating and removing
@@ -18,6 +18,7 @@ use std::time::Instant;
 
 use nsutils_tests::{require_root, tool, tool_path, util_linux, Cmd, Output, Sandbox, TempDir};
 
+/// Runs of each tool (`NSUTILS_CHURN_RUNS`, default 1,000).
 fn runs() -> usize {
     nsutils_tests::env_count("NSUTILS_CHURN_RUNS", 1000)
 }
@@ -184,7 +185,8 @@ fn lsns_and_ipcs_stay_well_formed_under_churn() {
         return;
     }
     let started = Instant::now();
-    let total = runs();
+    // lsns-rs and ipcs-rs take turns: `runs()` of each
+    let total = 2 * runs();
     let sandbox = Sandbox::new(&["-i"]);
     let dir = TempDir::new("churn");
     let stop_file = dir.join("stop");
@@ -257,7 +259,7 @@ fn lsns_and_ipcs_stay_well_formed_under_churn() {
     assert!(processes >= 20, "only {processes} churn processes");
     assert!(cycles.iter().all(|&n| n >= 3 && n >= total / 20), "IPC churn cycles: {cycles:?}");
     let line = format!(
-        "\nchurn: {total} runs (lsns-rs {} views, ipcs-rs {} views) in {:.1} s beside {processes} namespace processes and {cycles:?} IPC cycles\n",
+        "\nchurn: {total} runs, half lsns-rs ({} views), half ipcs-rs ({} views), in {:.1} s beside {processes} namespace processes and {cycles:?} IPC cycles\n",
         LSNS.len(),
         IPCS.len(),
         started.elapsed().as_secs_f64()
@@ -288,7 +290,7 @@ fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
     let mut looper = Cmd::new("sh").args(["-c", &script]).command();
     looper.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     let mut looper = nsutils_tests::ChildGuard(looper.spawn().expect("loop"));
-    let runs = nsutils_tests::env_count("NSUTILS_CHURN_RUNS", 1000) * 3 / 10;
+    let runs = runs() * 3 / 10;
     for i in 0..runs {
         let args: &[&str] = if i % 2 == 0 { &["-r", "-T"] } else { &["-J", "--tree=parent", "-t", "user"] };
         check_lsns(args, &tool("lsns-rs").args(args).run());
