@@ -459,8 +459,14 @@ impl Plan {
                         EnvPlan::Inherit => Vec::new(),
                     };
                     for name in m.value.as_deref().unwrap_or_default().as_bytes().split(|&b| b == b',') {
+                        // a name with '=' is no variable (setenv(3) refuses
+                        // it), though glibc's getenv("A=B") finds the value
+                        // of A that starts with "B="
+                        if name.is_empty() || name.contains(&b'=') {
+                            continue;
+                        }
                         let name = OsStr::from_bytes(name);
-                        if name.is_empty() || keep.iter().any(|(k, _)| k == name) {
+                        if keep.iter().any(|(k, _)| k == name) {
                             continue;
                         }
                         if let Some(value) = host.var(name) {
@@ -773,6 +779,9 @@ pub(crate) mod tests {
         assert_eq!(p.env, EnvPlan::Only(vec![]));
         let p = plan_as(&host, &["--whitelist-env=B", "--clear-env"]).unwrap();
         assert_eq!(p.env, EnvPlan::Only(vec![(OsString::from("B"), OsString::from("2"))]));
+        // glibc's getenv("A=B") finds A's value when it starts with "B="
+        host.env = vec![("A", "B=x"), ("A=B", "x")];
+        assert_eq!(plan_as(&host, &["--whitelist-env=A=B"]).unwrap().env, EnvPlan::Only(vec![]));
         assert_eq!(plan(&[]).env, EnvPlan::Inherit);
     }
 
