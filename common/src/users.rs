@@ -34,14 +34,25 @@ fn buf_size() -> usize {
     }
 }
 
-/// Call a `get*_r` function, growing the buffer on ERANGE.
-fn lookup_pw(f: impl Fn(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) -> libc::c_int) -> Option<Passwd> {
+/// The C structs the `get*_r` lookups fill in; all-zero bytes are a valid
+/// value of each.
+trait Entry {}
+impl Entry for libc::passwd {}
+impl Entry for libc::group {}
+
+/// Call a reentrant lookup (`getpwuid_r(3)`, `getgrnam_r(3)`, …) into a
+/// zeroed entry, growing the buffer on ERANGE, and read the entry found
+/// while its strings still point into the buffer.
+fn lookup_r<E: Entry, T>(
+    call: impl Fn(*mut E, &mut [u8], *mut *mut E) -> libc::c_int,
+    read: impl FnOnce(&E) -> T,
+) -> Option<T> {
     let mut buf = vec![0u8; buf_size()];
     loop {
-        // SAFETY: an all-zero passwd is a valid out-buffer.
-        let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = f(&mut pw, &mut buf, &mut result);
+        // SAFETY: an all-zero Entry is a valid out-buffer.
+        let mut entry: E = unsafe { std::mem::zeroed() };
+        let mut result: *mut E = std::ptr::null_mut();
+        let rc = call(&mut entry, &mut buf, &mut result);
         if rc == libc::ERANGE && buf.len() < (1 << 20) {
             buf.resize(buf.len() * 2, 0);
             continue;
@@ -49,38 +60,26 @@ fn lookup_pw(f: impl Fn(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) ->
         if rc != 0 || result.is_null() {
             return None;
         }
-        // SAFETY: on success the string fields point into buf, NUL-terminated.
+        return Some(read(&entry));
+    }
+}
+
+fn lookup_pw(call: impl Fn(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) -> libc::c_int) -> Option<Passwd> {
+    lookup_r(call, |pw: &libc::passwd| {
+        // SAFETY: on success the string fields point into the buffer,
+        // NUL-terminated.
         unsafe {
-            return Some(Passwd {
+            Passwd {
                 name: CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned(),
                 uid: pw.pw_uid,
                 gid: pw.pw_gid,
                 shell: OsString::from_vec(CStr::from_ptr(pw.pw_shell).to_bytes().to_vec()),
-            });
+            }
         }
-    }
+    })
 }
 
-fn lookup_gr(f: impl Fn(*mut libc::group, &mut [u8], *mut *mut libc::group) -> libc::c_int) -> Option<(String, u32)> {
-    let mut buf = vec![0u8; buf_size()];
-    loop {
-        // SAFETY: an all-zero group is a valid out-buffer.
-        let mut gr: libc::group = unsafe { std::mem::zeroed() };
-        let mut result: *mut libc::group = std::ptr::null_mut();
-        let rc = f(&mut gr, &mut buf, &mut result);
-        if rc == libc::ERANGE && buf.len() < (1 << 20) {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() {
-            return None;
-        }
-        // SAFETY: on success gr_name points into buf, NUL-terminated.
-        return Some((unsafe { CStr::from_ptr(gr.gr_name) }.to_string_lossy().into_owned(), gr.gr_gid));
-    }
-}
-
-/// The passwd entry of `uid`.
+/// The passwd entry of `uid` (`getpwuid_r(3)`).
 pub fn passwd_by_uid(uid: u32) -> Option<Passwd> {
     lookup_pw(|pw, buf, res| {
         // SAFETY: valid out-pointers and buffer.
@@ -88,7 +87,7 @@ pub fn passwd_by_uid(uid: u32) -> Option<Passwd> {
     })
 }
 
-/// The passwd entry named `name`.
+/// The passwd entry named `name` (`getpwnam_r(3)`).
 pub fn passwd_by_name(name: &str) -> Option<Passwd> {
     let c = CString::new(name).ok()?;
     lookup_pw(|pw, buf, res| {
@@ -112,23 +111,28 @@ pub fn user_shell(uid: u32) -> Option<OsString> {
     passwd_by_uid(uid).map(|p| p.shell)
 }
 
-/// The name of group `gid`, if it has one.
+/// The name of group `gid`, if it has one (`getgrgid_r(3)`).
 pub fn group_name(gid: u32) -> Option<String> {
-    lookup_gr(|gr, buf, res| {
-        // SAFETY: valid out-pointers and buffer.
-        unsafe { libc::getgrgid_r(gid, gr, buf.as_mut_ptr().cast(), buf.len(), res) }
-    })
-    .map(|g| g.0)
+    lookup_r(
+        |gr, buf, res| {
+            // SAFETY: valid out-pointers and buffer.
+            unsafe { libc::getgrgid_r(gid, gr, buf.as_mut_ptr().cast(), buf.len(), res) }
+        },
+        // SAFETY: on success gr_name points into the buffer, NUL-terminated.
+        |gr: &libc::group| unsafe { CStr::from_ptr(gr.gr_name) }.to_string_lossy().into_owned(),
+    )
 }
 
-/// The gid of group `name`.
+/// The gid of group `name` (`getgrnam_r(3)`).
 pub fn gid_by_name(name: &str) -> Option<u32> {
     let c = CString::new(name).ok()?;
-    lookup_gr(|gr, buf, res| {
-        // SAFETY: valid C string, out-pointers and buffer.
-        unsafe { libc::getgrnam_r(c.as_ptr(), gr, buf.as_mut_ptr().cast(), buf.len(), res) }
-    })
-    .map(|g| g.1)
+    lookup_r(
+        |gr, buf, res| {
+            // SAFETY: valid C string, out-pointers and buffer.
+            unsafe { libc::getgrnam_r(c.as_ptr(), gr, buf.as_mut_ptr().cast(), buf.len(), res) }
+        },
+        |gr: &libc::group| gr.gr_gid,
+    )
 }
 
 /// A uid → name cache for tools that show many rows (lsns, ipcs): each uid
