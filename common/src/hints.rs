@@ -113,32 +113,13 @@ pub fn namespace_error(call: Call, errno: i32, types: &[NsType], probe: &Probe) 
     }
 }
 
+/// A `user.max_<type>_namespaces` limit of 0 (the file names use the
+/// kernel's type names, `mnt`, `net`, …).
 fn limits(types: &[NsType], probe: &Probe) -> Option<String> {
-    for ty in types {
-        let key = format!("user.max_{}_namespaces", limit_name(*ty));
-        let path = format!("/proc/sys/user/max_{}_namespaces", limit_name(*ty));
-        match probe.sysctl(&path) {
-            Some(0) if *ty == NsType::User => {
-                return Some(format!("user namespaces are disabled (sysctl {key} = 0)"));
-            }
-            Some(0) => return Some(format!("{ty} namespaces are disabled (sysctl {key} = 0)")),
-            _ => {}
-        }
-    }
-    None
-}
-
-fn limit_name(ty: NsType) -> &'static str {
-    match ty {
-        NsType::Mnt => "mnt",
-        NsType::Net => "net",
-        NsType::Pid => "pid",
-        NsType::Uts => "uts",
-        NsType::Ipc => "ipc",
-        NsType::User => "user",
-        NsType::Cgroup => "cgroup",
-        NsType::Time => "time",
-    }
+    types
+        .iter()
+        .find(|ty| probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces")) == Some(0))
+        .map(|ty| format!("{ty} namespaces are disabled (sysctl user.max_{ty}_namespaces = 0)"))
 }
 
 fn seccomp_advice() -> String {
@@ -146,11 +127,8 @@ fn seccomp_advice() -> String {
 }
 
 fn permission(call: Call, types: &[NsType], probe: &Probe) -> Option<String> {
-    if probe.seccomp_filtered() && probe.has_cap_sys_admin() {
-        return Some(seccomp_advice());
-    }
     if probe.has_cap_sys_admin() {
-        return None;
+        return probe.seccomp_filtered().then(seccomp_advice);
     }
     Some(match call {
         Call::Create if types.contains(&NsType::User) => {
