@@ -8,7 +8,7 @@
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io;
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::os::unix::ffi::OsStrExt;
 
 use crate::error::{Error, Result};
 
@@ -211,17 +211,23 @@ impl SignalMask {
     }
 }
 
-/// The environment as `NAME=value` strings (for building an exec
-/// environment without touching our own).
-pub fn environ_entries() -> Vec<OsString> {
-    std::env::vars_os()
-        .map(|(k, v)| {
-            let mut e = k.into_vec();
-            e.push(b'=');
-            e.extend(v.into_vec());
-            OsString::from_vec(e)
-        })
-        .collect()
+/// Replace the whole environment with `vars` before exec (`clearenv(3)`,
+/// `setenv(3)`): unshare's `--clear-env`/`--whitelist-env`, nsenter's
+/// `--env`. A pair `setenv(3)` would refuse (an empty name, `=` in the
+/// name, NUL anywhere) is skipped rather than left to panic in
+/// `std::env::set_var`. The tools are single-threaded, which makes
+/// changing the environment safe.
+pub fn replace_environment(vars: impl IntoIterator<Item = (OsString, OsString)>) {
+    for (name, _) in std::env::vars_os() {
+        std::env::remove_var(name);
+    }
+    for (name, value) in vars {
+        let (n, v) = (name.as_bytes(), value.as_bytes());
+        if n.is_empty() || n.contains(&b'=') || n.contains(&0) || v.contains(&0) {
+            continue;
+        }
+        std::env::set_var(name, value);
+    }
 }
 
 #[cfg(test)]

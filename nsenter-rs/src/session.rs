@@ -54,7 +54,7 @@ struct Opened {
     reenters_own_user: Vec<bool>,
     root: Option<OwnedFd>,
     wd: Option<OwnedFd>,
-    environ: Option<Vec<OsString>>,
+    environ: Option<Vec<(OsString, OsString)>>,
     cgroup_procs: Option<(OwnedFd, PathBuf)>,
     proc_dir: Option<OwnedFd>,
 }
@@ -104,7 +104,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
     enter_namespaces(&mut opened, plan.target)?;
     change_directories(&plan, &mut opened)?;
     if let Some(env) = opened.environ.take() {
-        replace_environment(env);
+        process::replace_environment(env);
     }
     if let Some((fd, path)) = opened.cgroup_procs.take() {
         join_cgroup(fd, &path)?;
@@ -229,8 +229,7 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     if plan.env {
         let path = proc_file("environ");
         let data = std::fs::read(&path).map_err(|e| open_error(&path, &e, target_pid))?;
-        opened.environ =
-            Some(data.split(|&b| b == 0).filter(|e| !e.is_empty()).map(|e| OsString::from_vec(e.to_vec())).collect());
+        opened.environ = Some(environ_vars(&data));
     }
     if plan.join_cgroup {
         opened.cgroup_procs = Some(open_cgroup_procs(&proc_file("cgroup"), target_pid)?);
@@ -534,21 +533,16 @@ fn openat_parent(dir: &OwnedFd) -> io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
-/// `-e`: the target's environment replaces ours (so `PATH` and `SHELL`
-/// come from it too, as with util-linux).
-fn replace_environment(entries: Vec<OsString>) {
-    let old: Vec<OsString> = std::env::vars_os().map(|(k, _)| k).collect();
-    for k in old {
-        std::env::remove_var(k);
-    }
-    for e in entries {
-        let bytes = e.into_vec();
-        if let Some(p) = bytes.iter().position(|&b| b == b'=').filter(|&p| p > 0) {
-            let key = OsString::from_vec(bytes[..p].to_vec());
-            let value = OsString::from_vec(bytes[p + 1..].to_vec());
-            std::env::set_var(key, value);
-        }
-    }
+/// `-e`: the `NAME=value` entries of a `/proc/PID/environ` (NUL-separated),
+/// which replace our environment (so `PATH` and `SHELL` come from the
+/// target too, as with util-linux). Entries without a name are dropped.
+fn environ_vars(data: &[u8]) -> Vec<(OsString, OsString)> {
+    data.split(|&b| b == 0)
+        .filter_map(|e| {
+            let p = e.iter().position(|&b| b == b'=').filter(|&p| p > 0)?;
+            Some((OsString::from_vec(e[..p].to_vec()), OsString::from_vec(e[p + 1..].to_vec())))
+        })
+        .collect()
 }
 
 /// The user and group to become, decided before entering and applied in
@@ -716,6 +710,13 @@ mod tests {
         let e = check_type(&f, NsType::Net, "/proc/self/ns/uts").unwrap_err();
         assert!(e.hint().unwrap().contains("is a uts namespace, not a net namespace"), "{:?}", e.hint());
         assert!(check_type(&f, NsType::Uts, "x").is_ok());
+    }
+
+    #[test]
+    fn environ_entries_become_pairs() {
+        let vars = environ_vars(b"A=1\0B=x=y\0=nameless\0junk\0C=\0");
+        let text: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.to_str().unwrap(), v.to_str().unwrap())).collect();
+        assert_eq!(text, [("A", "1"), ("B", "x=y"), ("C", "")]);
     }
 
     #[test]

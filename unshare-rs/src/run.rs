@@ -354,12 +354,7 @@ fn run_program(plan: &Plan, parent: Option<OwnedFd>) -> Result<i32> {
     }
     drop(k);
     if let EnvPlan::Only(keep) = &plan.env {
-        for (name, _) in std::env::vars_os() {
-            std::env::remove_var(name);
-        }
-        for (name, value) in keep {
-            std::env::set_var(name, value);
-        }
+        process::replace_environment(keep.iter().cloned());
     }
     Err(process::exec_program_or_shell(&plan.program))
 }
