@@ -14,12 +14,21 @@ pub enum NumError {
 }
 
 impl NumError {
+    /// The `errno` C's `strto*(3)` would set (`EINVAL`, `ERANGE`), for
+    /// messages in the `<what>: <strerror>` shape.
+    pub fn errno(self) -> i32 {
+        match self {
+            NumError::Invalid => libc::EINVAL,
+            NumError::Range => libc::ERANGE,
+        }
+    }
+
     /// util-linux's `strtoxx_or_err()` message: `<what>: '<arg>'`, plus
     /// `: Numerical result out of range` for [`NumError::Range`].
     pub fn to_error(self, what: &str, arg: &str) -> Error {
         match self {
             NumError::Invalid => Error::msg(format!("{what}: '{arg}'")),
-            NumError::Range => Error::msg(format!("{what}: '{arg}': {}", crate::error::strerror(libc::ERANGE))),
+            NumError::Range => Error::errno(format!("{what}: '{arg}'"), self.errno()),
         }
     }
 }

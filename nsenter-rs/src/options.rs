@@ -275,10 +275,7 @@ fn ns_source(value: OsString) -> Result<NsSource> {
 
 /// `PID[:INODE]` as util-linux 2.43 parses it: both positive numbers.
 fn parse_target(arg: &str) -> Result<Target> {
-    let fail = |e: NumError| {
-        let errno = if e == NumError::Range { libc::ERANGE } else { libc::EINVAL };
-        Error::errno(format!("failed to parse PID argument '{arg}'"), errno)
-    };
+    let fail = |e: NumError| Error::errno(format!("failed to parse PID argument '{arg}'"), e.errno());
     let (pid_text, inode_text) = match arg.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (arg, None),

@@ -280,12 +280,13 @@ fn map_id(value: &str, by_name: Option<u32>, what: &str) -> Result<u32> {
     if let Some(id) = by_name {
         return Ok(id);
     }
-    let errno = match parse_u32(value, 10) {
-        Ok(id) if id != u32::MAX => return Ok(id),
-        Ok(_) | Err(NumError::Invalid) => libc::EINVAL,
-        Err(NumError::Range) => libc::ERANGE,
-    };
-    Err(Error::errno(format!("failed to parse {what} '{value}'"), errno))
+    match parse_u32(value, 10) {
+        // (uid_t)-1 is never a valid id
+        Ok(id) if id != u32::MAX => Ok(id),
+        Ok(_) => Err(NumError::Invalid),
+        Err(e) => Err(e),
+    }
+    .map_err(|e| Error::errno(format!("failed to parse {what} '{value}'"), e.errno()))
 }
 
 /// A number for `-S`/`-G` (`strtoul_or_err` wording).
