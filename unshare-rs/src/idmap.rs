@@ -73,7 +73,8 @@ impl IdKind {
     }
 }
 
-fn decimal(s: &str) -> Option<u32> {
+/// A plain decimal ID: digits only (no sign, blanks or `0x`), within 32 bits.
+pub(crate) fn decimal(s: &str) -> Option<u32> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }

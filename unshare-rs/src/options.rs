@@ -298,8 +298,7 @@ fn number_u32(value: &str, what: &str) -> Result<u32> {
 fn parse_owner(value: &str) -> Result<(u32, u32)> {
     let bad = || Error::msg("failed to parse owner");
     let (u, g) = value.split_once(':').ok_or_else(bad)?;
-    let num = |s: &str| (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten();
-    Ok((num(u).ok_or_else(bad)?, num(g).ok_or_else(bad)?))
+    Ok((idmap::decimal(u).ok_or_else(bad)?, idmap::decimal(g).ok_or_else(bad)?))
 }
 
 /// One `--map-users`/`--map-groups` value (or `--map-auto`/`--map-subids`).
