@@ -26,7 +26,6 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
-use nsutils_common::error::io_strerror;
 use nsutils_common::hints::{self, Call, Probe};
 use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsType, PidFd};
 use nsutils_common::process::{self, ChildStatus, Fork};
@@ -127,7 +126,6 @@ pub fn execute(plan: Plan) -> Result<i32> {
 /// Step 1: open everything, in util-linux's order, and pin the target.
 fn open_everything(plan: &Plan) -> Result<Opened> {
     let mut opened = Opened::default();
-    let own_user = NsId::of_path(&proc_ns_path(None, "user")).ok();
 
     // Files and IDs given on the command line, relative to our cwd.
     let mut given: Vec<(NsType, NsFile)> = Vec::new();
@@ -196,19 +194,18 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     if let Some(t) = plan.target.filter(|_| !from_target.is_empty()) {
         if use_pidfd {
             let reenters = from_target.contains(&NsType::User)
-                && own_user.is_some()
-                && NsId::of_path(&proc_ns_path(Some(t.pid), "user")).ok() == own_user;
+                && is_own_user_ns(NsId::of_path(&proc_ns_path(Some(t.pid), NsType::User.name())).ok());
             opened.push(from_target.iter().copied().collect(), Source::PidFd, reenters);
         } else {
             for &ty in &from_target {
                 let f = open_target_ns(t.pid, ty)?;
-                let reenters = ty == NsType::User && f.id().ok() == own_user;
+                let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
                 opened.push(vec![ty], Source::File(f), reenters);
             }
         }
     }
     for (ty, f) in given {
-        let reenters = ty == NsType::User && own_user.is_some() && f.id().ok() == own_user;
+        let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
         opened.push(vec![ty], Source::File(f), reenters);
     }
 
@@ -253,6 +250,13 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
         }
     }
     Ok(opened)
+}
+
+/// Whether `id` is the user namespace we are in, which setns(2) refuses to
+/// enter again (said in a hint when it does). Only asked about user
+/// namespace steps, so other calls do not pay for the stat.
+fn is_own_user_ns(id: Option<NsId>) -> bool {
+    id.is_some() && id == NsId::of_path(&proc_ns_path(None, NsType::User.name())).ok()
 }
 
 /// util-linux 2.43's message when the target cannot be pinned.
@@ -659,7 +663,7 @@ fn wait_for(child: libc::pid_t) -> Result<i32> {
             }
             Ok(ChildStatus::Exited(code)) => return Ok(code),
             Ok(ChildStatus::Signaled(sig)) => process::reraise(sig),
-            Err(e) => return Err(Error::msg(format!("waitpid failed: {}", io_strerror(&e)))),
+            Err(e) => return Err(Error::os("waitpid failed", &e)),
         }
     }
 }
