@@ -309,9 +309,7 @@ impl Table {
 
     /// The bytes of a cell.
     pub fn cell(&self, row: RowId, col: usize) -> &[u8] {
-        let i = row.0 as usize * self.columns.len() + col;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        nth_cell(&self.text, &self.ends, row.0 as usize * self.columns.len() + col)
     }
 
     /// The parent of a row.
@@ -544,8 +542,7 @@ impl Table {
         let mut enc =
             Encoded { text: Vec::with_capacity(self.text.len() + 64), ends: Vec::with_capacity(self.ends.len()) };
         for i in 0..self.ends.len() {
-            let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-            let cell = &self.text[start..self.ends[i] as usize];
+            let cell = nth_cell(&self.text, &self.ends, i);
             encode_table(cell, style.utf8, self.columns[i % ncols].multiline, &mut enc.text);
             enc.ends.push(enc.text.len() as u32);
         }
@@ -689,9 +686,15 @@ struct Encoded {
 
 impl Encoded {
     fn cell(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        nth_cell(&self.text, &self.ends, i)
     }
+}
+
+/// Cell `i` of cells stored back to back in `text`, `ends[i]` being the
+/// offset where it ends.
+fn nth_cell<'a>(text: &'a [u8], ends: &[u32], i: usize) -> &'a [u8] {
+    let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+    &text[start..ends[i] as usize]
 }
 
 /// Tree drawing symbols (libsmartcols' `symbols`).
