@@ -106,11 +106,6 @@ impl Opt {
         Opt { long: Some(long), ..self }
     }
 
-    /// The same option without a long form (short only).
-    pub const fn short_only(self) -> Opt {
-        Opt { long: None, ..self }
-    }
-
     /// The option's spelling in help: ` -n, --net[=<file>]`.
     pub fn help_left(&self) -> String {
         let mut s = String::from(" ");

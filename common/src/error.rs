@@ -113,11 +113,6 @@ pub fn io_strerror(err: &io::Error) -> String {
     }
 }
 
-/// The current `errno` as an `io::Error`.
-pub fn last_os_error() -> io::Error {
-    io::Error::last_os_error()
-}
-
 /// glibc's `strerror(3)` text for `errno` (Linux errno values), independent of
 /// the C library the binary is linked against.
 pub fn strerror(errno: i32) -> std::borrow::Cow<'static, str> {

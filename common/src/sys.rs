@@ -36,8 +36,6 @@ pub const SIOCGSKNS: libc::c_ulong = 0x894C;
 
 /// `NSFS_MAGIC` (`<linux/magic.h>`): `statfs.f_type` of namespace files.
 pub const NSFS_MAGIC: i64 = 0x6e73_6673;
-/// `PROC_SUPER_MAGIC` (`<linux/magic.h>`): `statfs.f_type` of procfs.
-pub const PROC_SUPER_MAGIC: i64 = 0x9fa0;
 
 /// `__NR_pidfd_open` (`<asm/unistd_64.h>`, Linux 5.3; same number on every architecture).
 pub const SYS_PIDFD_OPEN: libc::c_long = 434;
