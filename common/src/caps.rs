@@ -24,7 +24,7 @@ struct CapData {
     inheritable: u32,
 }
 
-/// The three capability sets of the calling thread.
+/// The three capability sets of the calling thread (`capget(2)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CapSets {
     /// Effective set.
@@ -69,7 +69,8 @@ pub fn set(sets: CapSets) -> io::Result<()> {
     Ok(())
 }
 
-/// The highest capability number the kernel knows (`/proc/sys/kernel/cap_last_cap`).
+/// The highest capability number the kernel knows (`/proc/sys/kernel/cap_last_cap`,
+/// `capabilities(7)`).
 pub fn last_cap() -> u32 {
     std::fs::read_to_string("/proc/sys/kernel/cap_last_cap")
         .ok()
@@ -79,7 +80,8 @@ pub fn last_cap() -> u32 {
 }
 
 /// Make the permitted capabilities inheritable and raise every effective
-/// one into the ambient set, so they survive exec (`--keep-caps`).
+/// one into the ambient set (`prctl(2)` `PR_CAP_AMBIENT_RAISE`), so they
+/// survive exec (`--keep-caps`).
 pub fn raise_ambient() -> io::Result<()> {
     let mut sets = get()?;
     sets.inheritable = sets.permitted;

@@ -104,7 +104,7 @@ pub fn warn(message: impl fmt::Display) {
     crate::prog::write_stderr(text.as_bytes());
 }
 
-/// The cause text of an `io::Error`: glibc's strerror for OS errors, without
+/// The cause text of an `io::Error`: glibc's `strerror(3)` for OS errors, without
 /// Rust's ` (os error N)` suffix.
 pub fn io_strerror(err: &io::Error) -> String {
     match err.raw_os_error() {

@@ -68,7 +68,8 @@ pub enum Call {
 }
 
 /// The advice for `errno` from creating or entering the namespaces in
-/// `types`, or `None` when no cause could be found.
+/// `types` (the ERRORS of `unshare(2)` and `setns(2)`), or `None` when no
+/// cause could be found.
 pub fn namespace_error(call: Call, errno: i32, types: &[NsType], probe: &Probe) -> Option<String> {
     let wants_user = types.contains(&NsType::User);
     match errno {

@@ -5,7 +5,7 @@
 //! lsns-rs reads it for nsfs bind mounts (NSFS column, namespaces held only
 //! by a mount), nsenter-rs for the cgroup2 mount of `--join-cgroup`.
 
-/// The fields of one mountinfo line that nsutils uses.
+/// The fields of one mountinfo line that nsutils uses (`proc(5)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MountLine<'a> {
     /// Field 4: the path within the file system that is mounted (escaped),
@@ -17,8 +17,8 @@ pub struct MountLine<'a> {
     pub fstype: &'a [u8],
 }
 
-/// Split one mountinfo line into the fields nsutils uses; `None` for a
-/// line that does not have them.
+/// Split one `/proc/PID/mountinfo` line (`proc(5)`) into the fields
+/// nsutils uses; `None` for a line that does not have them.
 pub fn parse_line(line: &[u8]) -> Option<MountLine<'_>> {
     let mut fields = line.split(|&b| b == b' ');
     let root = fields.nth(3)?;
@@ -30,7 +30,8 @@ pub fn parse_line(line: &[u8]) -> Option<MountLine<'_>> {
     Some(MountLine { root, mount_point, fstype })
 }
 
-/// Undo mountinfo's `\NNN` octal escapes (space, tab, newline, backslash).
+/// Undo mountinfo's `\NNN` octal escapes (space, tab, newline, backslash;
+/// `proc(5)`).
 pub fn unescape(s: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(s.len());
     let mut i = 0;

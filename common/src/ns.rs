@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use crate::sys;
 
-/// A kind of Linux namespace.
+/// A kind of Linux namespace (`namespaces(7)`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NsType {
     /// Mount points (`CLONE_NEWNS`).
@@ -146,7 +146,8 @@ impl fmt::Display for NsType {
     }
 }
 
-/// The identity of a namespace: device and inode of its nsfs file.
+/// The identity of a namespace: device and inode of its nsfs file
+/// (`namespaces(7)`, `stat(2)`).
 /// Two files refer to the same namespace iff their ids are equal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NsId {
@@ -166,7 +167,7 @@ impl NsId {
     }
 }
 
-/// `/proc/<pid>/ns/<file>`; `pid` `None` means `self`.
+/// `/proc/<pid>/ns/<file>` (`namespaces(7)`); `pid` `None` means `self`.
 pub fn proc_ns_path(pid: Option<libc::pid_t>, file: &str) -> PathBuf {
     match pid {
         Some(p) => PathBuf::from(format!("/proc/{p}/ns/{file}")),
@@ -174,7 +175,8 @@ pub fn proc_ns_path(pid: Option<libc::pid_t>, file: &str) -> PathBuf {
     }
 }
 
-/// An open namespace file (`/proc/PID/ns/X` or any nsfs bind mount).
+/// An open namespace file (`/proc/PID/ns/X` or any nsfs bind mount;
+/// `namespaces(7)`, `ioctl_ns(2)`).
 #[derive(Debug)]
 pub struct NsFile {
     fd: OwnedFd,

@@ -61,9 +61,9 @@ fn radix_of(digits: &str, base: u32) -> (u32, &str) {
     (base, digits)
 }
 
-/// Parse an unsigned number: white space and `+` accepted, `-` refused as
-/// out of range (as util-linux ≥2.39 does), the whole string must be used.
-/// `base` 0 auto-detects `0x`/`0` prefixes.
+/// Parse an unsigned number as `strtoul(3)` accepts it: white space and `+`
+/// accepted, `-` refused as out of range (as util-linux ≥2.39 does), the
+/// whole string must be used. `base` 0 auto-detects `0x`/`0` prefixes.
 pub fn parse_u64(s: &str, base: u32) -> Result<u64, NumError> {
     let (neg, digits) = sign_and_digits(s);
     let (radix, digits) = radix_of(digits, base);
@@ -82,7 +82,7 @@ pub fn parse_u32(s: &str, base: u32) -> Result<u32, NumError> {
     u32::try_from(parse_u64(s, base)?).map_err(|_| NumError::Range)
 }
 
-/// Parse a signed 64-bit number (C `strtoll` acceptance, whole string used).
+/// Parse a signed 64-bit number (`strtoll(3)` acceptance, whole string used).
 pub fn parse_i64(s: &str, base: u32) -> Result<i64, NumError> {
     let (neg, digits) = sign_and_digits(s);
     let (radix, digits) = radix_of(digits, base);

@@ -48,8 +48,8 @@ pub fn exec(argv: &[OsString]) -> Error {
 }
 
 /// The shell to start when no program is given: `$SHELL` if set and not
-/// empty, else the passwd entry's shell of the real uid, else `/bin/sh`
-/// (util-linux 2.42+).
+/// empty, else the passwd entry's shell of the real uid (`getpwuid_r(3)`),
+/// else `/bin/sh` (util-linux 2.42+).
 pub fn default_shell() -> OsString {
     if let Some(s) = std::env::var_os("SHELL").filter(|s| !s.is_empty()) {
         return s;
@@ -60,7 +60,7 @@ pub fn default_shell() -> OsString {
 }
 
 /// Start the [`default_shell`] as a login shell (`argv[0]` = `-` + its
-/// basename), as util-linux does. Returns only on failure.
+/// basename; `execv(3)`), as util-linux does. Returns only on failure.
 pub fn exec_shell() -> Error {
     let shell = default_shell();
     let base = crate::prog::basename(&shell);
@@ -111,7 +111,7 @@ pub fn fork() -> io::Result<Fork> {
     }
 }
 
-/// How a child ended (or stopped).
+/// How a child ended (or stopped), as `wait(2)` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChildStatus {
     /// `exit(code)`.
@@ -151,8 +151,8 @@ pub fn wait_pid(pid: libc::pid_t, flags: libc::c_int) -> io::Result<ChildStatus>
     }
 }
 
-/// End the process the way the child ended: its exit code, or death by the
-/// same signal ([`reraise`]).
+/// End the process the way the child ended: its exit code (`exit(3)`), or
+/// death by the same signal ([`reraise`]).
 pub fn exit_like(status: ChildStatus) -> ! {
     match status {
         ChildStatus::Exited(code) => std::process::exit(code),
@@ -160,10 +160,11 @@ pub fn exit_like(status: ChildStatus) -> ! {
     }
 }
 
-/// Die of `sig`: reset its action to the default, unblock it and send it to
-/// ourselves. SIGKILL and SIGSTOP cannot be reset (util-linux 2.38.1 tried
-/// and reported `sigprocmask unblock failed`); they are simply sent. If we
-/// survive (a signal whose default is not to terminate), exit 128+sig.
+/// Die of `sig` (`signal(7)`): reset its action to the default, unblock it
+/// and send it to ourselves (`kill(2)`). SIGKILL and SIGSTOP cannot be
+/// reset (util-linux 2.38.1 tried and reported `sigprocmask unblock
+/// failed`); they are simply sent. If we survive (a signal whose default is
+/// not to terminate), exit 128+sig.
 pub fn reraise(sig: i32) -> ! {
     // SAFETY: signal-disposition and mask calls with valid arguments.
     unsafe {
@@ -179,7 +180,7 @@ pub fn reraise(sig: i32) -> ! {
     std::process::exit(128 + sig)
 }
 
-/// A saved signal mask, restored with [`SignalMask::restore`].
+/// A saved signal mask (`sigprocmask(2)`), restored with [`SignalMask::restore`].
 #[derive(Clone, Copy)]
 pub struct SignalMask(libc::sigset_t);
 

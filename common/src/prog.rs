@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 static NAME: OnceLock<String> = OnceLock::new();
 
 /// The basename of `argv[0]` (everything after the last `/`), as glibc
-/// computes `program_invocation_short_name`.
+/// computes `program_invocation_short_name(3)`.
 pub fn basename(argv0: &OsStr) -> String {
     let b = argv0.as_bytes();
     let base = match b.iter().rposition(|&c| c == b'/') {
@@ -112,7 +112,8 @@ pub fn print_stdout(text: &str) -> Result<()> {
     out.finish()
 }
 
-/// Restore SIGPIPE's default action (Rust's runtime sets it to ignored).
+/// Restore SIGPIPE's default action (`signal(7)`; Rust's runtime sets it to
+/// ignored).
 pub fn restore_sigpipe() {
     // SAFETY: setting a signal disposition to SIG_DFL has no memory effects.
     unsafe {

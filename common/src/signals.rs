@@ -39,8 +39,8 @@ const NAMES: &[(&str, i32)] = &[
     ("SYS", libc::SIGSYS),
 ];
 
-/// The number of the signal called `name` (`TERM`, `sigterm`, `SIGTERM`,
-/// `RTMIN+2`); numbers are not names and give `None`.
+/// The number of the signal called `name` (`signal(7)`: `TERM`, `sigterm`,
+/// `SIGTERM`, `RTMIN+2`); numbers are not names and give `None`.
 pub fn from_name(name: &str) -> Option<i32> {
     let upper = name.to_ascii_uppercase();
     let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
@@ -78,7 +78,7 @@ pub fn from_name(name: &str) -> Option<i32> {
     None
 }
 
-/// The name of signal `sig` without `SIG` (`TERM`), if it has one.
+/// The name of signal `sig` without `SIG` (`TERM`; `signal(7)`), if it has one.
 pub fn name_of(sig: i32) -> Option<&'static str> {
     NAMES.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s)
 }

@@ -37,11 +37,12 @@ pub const SIOCGSKNS: libc::c_ulong = 0x894C;
 /// `NSFS_MAGIC` (`<linux/magic.h>`): `statfs.f_type` of namespace files.
 pub const NSFS_MAGIC: i64 = 0x6e73_6673;
 
-/// `__NR_pidfd_open` (`<asm/unistd_64.h>`, Linux 5.3; same number on every architecture).
+/// `__NR_pidfd_open` (`<asm/unistd_64.h>`, Linux 5.3; same number on every architecture;
+/// `pidfd_open(2)`).
 pub const SYS_PIDFD_OPEN: libc::c_long = 434;
-/// `__NR_pidfd_getfd` (`<asm/unistd_64.h>`, Linux 5.6).
+/// `__NR_pidfd_getfd` (`<asm/unistd_64.h>`, Linux 5.6; `pidfd_getfd(2)`).
 pub const SYS_PIDFD_GETFD: libc::c_long = 438;
-/// `__NR_pidfd_send_signal` (`<asm/unistd_64.h>`, Linux 5.1).
+/// `__NR_pidfd_send_signal` (`<asm/unistd_64.h>`, Linux 5.1; `pidfd_send_signal(2)`).
 pub const SYS_PIDFD_SEND_SIGNAL: libc::c_long = 424;
 
 fn cvt(ret: libc::c_long) -> io::Result<libc::c_long> {
@@ -86,8 +87,8 @@ pub fn setns(fd: BorrowedFd<'_>, nstype: libc::c_int) -> io::Result<()> {
     Ok(())
 }
 
-/// An nsfs ioctl that returns a new fd (`NS_GET_USERNS`, `NS_GET_PARENT`) or
-/// a socket ioctl that does (`SIOCGSKNS`).
+/// An nsfs ioctl that returns a new fd (`NS_GET_USERNS`, `NS_GET_PARENT`;
+/// `ioctl_ns(2)`) or a socket ioctl that does (`SIOCGSKNS`).
 pub fn ioctl_fd(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<OwnedFd> {
     // SAFETY: these requests take no argument and return a new fd.
     let ret = unsafe { libc::ioctl(fd.as_raw_fd(), request as _) };
@@ -98,7 +99,7 @@ pub fn ioctl_fd(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<OwnedF
     Ok(unsafe { OwnedFd::from_raw_fd(ret) })
 }
 
-/// An nsfs ioctl that returns an integer (`NS_GET_NSTYPE`).
+/// An nsfs ioctl that returns an integer (`NS_GET_NSTYPE`; `ioctl_ns(2)`).
 pub fn ioctl_int(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<libc::c_int> {
     // SAFETY: the request takes no argument and returns an int.
     let ret = unsafe { libc::ioctl(fd.as_raw_fd(), request as _) };
@@ -108,7 +109,7 @@ pub fn ioctl_int(fd: BorrowedFd<'_>, request: libc::c_ulong) -> io::Result<libc:
     Ok(ret)
 }
 
-/// `NS_GET_OWNER_UID`: the uid that owns a user namespace.
+/// `NS_GET_OWNER_UID` (`ioctl_ns(2)`): the uid that owns a user namespace.
 pub fn ns_owner_uid(fd: BorrowedFd<'_>) -> io::Result<libc::uid_t> {
     let mut uid: libc::uid_t = 0;
     // SAFETY: the kernel writes one uid_t to the pointer we pass.
@@ -119,7 +120,7 @@ pub fn ns_owner_uid(fd: BorrowedFd<'_>) -> io::Result<libc::uid_t> {
     Ok(uid)
 }
 
-/// `NS_GET_ID`: the namespace's 64-bit id (Linux 6.18).
+/// `NS_GET_ID` (`ioctl_ns(2)`): the namespace's 64-bit id (Linux 6.18).
 pub fn ns_get_id(fd: BorrowedFd<'_>) -> io::Result<u64> {
     let mut id: u64 = 0;
     // SAFETY: the kernel writes one __u64 to the pointer we pass.

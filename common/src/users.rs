@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::ffi::{CStr, CString, OsString};
 use std::os::unix::ffi::OsStringExt;
 
-/// One passwd entry's fields that nsutils uses.
+/// One passwd entry's fields that nsutils uses (`passwd(5)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Passwd {
     /// Login name.
@@ -96,17 +96,17 @@ pub fn passwd_by_name(name: &str) -> Option<Passwd> {
     })
 }
 
-/// The name of user `uid`, if it has one.
+/// The name of user `uid`, if it has one (`getpwuid_r(3)`).
 pub fn user_name(uid: u32) -> Option<String> {
     passwd_by_uid(uid).map(|p| p.name)
 }
 
-/// The uid of user `name`.
+/// The uid of user `name` (`getpwnam_r(3)`).
 pub fn uid_by_name(name: &str) -> Option<u32> {
     passwd_by_name(name).map(|p| p.uid)
 }
 
-/// The login shell of user `uid`.
+/// The login shell of user `uid` (`getpwuid_r(3)`).
 pub fn user_shell(uid: u32) -> Option<OsString> {
     passwd_by_uid(uid).map(|p| p.shell)
 }
