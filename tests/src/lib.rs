@@ -660,17 +660,12 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         // unmount anything a test bind-mounted below us, deepest first
-        if let Ok(info) = std::fs::read_to_string("/proc/self/mountinfo") {
-            let prefix = self.path.as_os_str().as_bytes();
-            let mut targets: Vec<String> = info
-                .lines()
-                .filter_map(|l| l.split(' ').nth(4).map(str::to_string))
-                .filter(|t| t.as_bytes().starts_with(prefix))
-                .collect();
-            targets.sort_by_key(|t| std::cmp::Reverse(t.len()));
-            for t in targets {
-                let _ = Command::new("umount").arg("-l").arg(&t).stderr(Stdio::null()).status();
-            }
+        // (below: whole path components; /tmp/nsut1x1 is no prefix of
+        // another test's /tmp/nsut1x12)
+        let mut targets: Vec<PathBuf> = mount_points().into_iter().filter(|t| t.starts_with(&self.path)).collect();
+        targets.sort_by_key(|t| std::cmp::Reverse(t.as_os_str().len()));
+        for t in targets {
+            let _ = Command::new("umount").arg("-l").arg(&t).stderr(Stdio::null()).status();
         }
         let _ = std::fs::remove_dir_all(&self.path);
     }
@@ -833,11 +828,20 @@ impl TempDir {
     }
 }
 
+/// The mount points of our mount namespace, in mountinfo order, their
+/// octal escapes (`\040` for a space) undone.
+pub fn mount_points() -> Vec<PathBuf> {
+    use nsutils_common::mountinfo;
+    let info = std::fs::read("/proc/self/mountinfo").unwrap_or_default();
+    info.split(|&b| b == b'\n')
+        .filter_map(mountinfo::parse_line)
+        .map(|m| PathBuf::from(OsStr::from_bytes(&mountinfo::unescape(m.mount_point))))
+        .collect()
+}
+
 /// Whether anything is mounted on `path` in our mount namespace.
 pub fn is_mounted(path: &Path) -> bool {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let p = path.to_string_lossy();
-    info.lines().any(|l| l.split(' ').nth(4) == Some(&*p))
+    mount_points().iter().any(|p| p == path)
 }
 
 /// Whether a path or name belongs to another test process: the harness
