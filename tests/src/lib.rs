@@ -500,6 +500,10 @@ pub fn assert_same_with(ours: &Output, theirs: &Output, normalize: impl Fn(&str)
     assert_eq!(normalize(&ours.stderr), normalize(&theirs.stderr), "stderr differs{}", ctx());
 }
 
+/// The unshare flags a [`Sandbox`] takes, with the namespace each makes.
+const SANDBOX_FLAGS: [(&str, &str); 6] =
+    [("-i", "ipc"), ("-n", "net"), ("-m", "mnt"), ("-u", "uts"), ("-C", "cgroup"), ("-U", "user")];
+
 /// A process holding private namespaces; commands run inside them through
 /// util-linux's `nsenter`. Dropping it kills the holder, and with it the
 /// namespaces and everything made inside (IPC objects, mounts, links).
@@ -513,47 +517,32 @@ impl Sandbox {
     /// `&["-i", "-m"]`, `&["-n"]`. A mount namespace gets private
     /// propagation, so nothing mounted inside leaks out.
     pub fn new(flags: &[&'static str]) -> Sandbox {
+        // checked before the holder starts, so a bad flag leaves nothing running
+        let ns_of = |flag: &str| {
+            SANDBOX_FLAGS
+                .iter()
+                .find(|(f, _)| *f == flag)
+                .map(|(_, ns)| *ns)
+                .unwrap_or_else(|| panic!("Sandbox: unsupported flag {flag}"))
+        };
+        let namespaces: Vec<&str> = flags.iter().map(|f| ns_of(f)).collect();
+        let ns = namespaces.first().copied().unwrap_or("ipc");
         let mut c = Command::new(util_linux_path("unshare"));
         c.args(flags);
         if flags.contains(&"-m") {
             c.args(["--propagation", "private"]);
         }
         c.args(["sleep", "1000000"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
-        let holder = c.spawn().expect("start sandbox holder");
-        let pid = holder.id();
-        let enter: Vec<&'static str> = flags
-            .iter()
-            .map(|f| match *f {
-                "-i" => "-i",
-                "-n" => "-n",
-                "-m" => "-m",
-                "-u" => "-u",
-                "-C" => "-C",
-                "-U" => "-U",
-                other => panic!("Sandbox: unsupported flag {other}"),
-            })
-            .collect();
-        // wait until the holder has left the caller's namespaces
-        let deadline = Instant::now() + Duration::from_secs(10);
-        let first = flags.first().copied().unwrap_or("-i");
-        let ns = match first {
-            "-i" => "ipc",
-            "-n" => "net",
-            "-m" => "mnt",
-            "-u" => "uts",
-            "-C" => "cgroup",
-            _ => "user",
-        };
-        loop {
+        let sandbox = Sandbox { holder: c.spawn().expect("start sandbox holder"), enter: flags.to_vec() };
+        // wait until the holder has left the caller's namespaces (a timeout
+        // panics, and dropping the sandbox kills the holder)
+        let pid = sandbox.pid();
+        wait_until(10, &format!("the sandbox holder to unshare {ns}"), || {
             let mine = std::fs::read_link(format!("/proc/self/ns/{ns}")).ok();
             let theirs = std::fs::read_link(format!("/proc/{pid}/ns/{ns}")).ok();
-            if theirs.is_some() && theirs != mine {
-                break;
-            }
-            assert!(Instant::now() < deadline, "sandbox holder did not unshare {ns}");
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        Sandbox { holder, enter }
+            theirs.is_some() && theirs != mine
+        });
+        sandbox
     }
 
     /// The holder's pid (for `nsenter -t`).
