@@ -23,8 +23,11 @@
 //!   with its holder on drop; [`TempDir::private`] — a temp dir that is a
 //!   private mount, for namespace bind mounts.
 //! * Leftover checks: [`processes_with_env`] (whatever still carries a
-//!   marker variable), [`zombies`], [`mount_table`] (mounts, without other
-//!   test processes' [`is_foreign`] ones), [`is_mounted`].
+//!   marker variable), [`zombies`], [`proc_state`], [`mount_table`]
+//!   (mounts, without other test processes' [`is_foreign`] ones),
+//!   [`mount_points`], [`is_mounted`].
+//! * [`without_hints`], [`without_proc_pids`] — normalizers for comparing
+//!   stderr with util-linux's.
 
 pub mod container;
 
@@ -872,6 +875,20 @@ pub fn without_proc_pids(s: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// `s` without nsutils' advice lines (`<prog>: hint: …`), which util-linux
+/// does not print: for comparing stderr with util-linux's.
+pub fn without_hints(s: &str) -> String {
+    s.lines().filter(|l| !l.contains(": hint: ")).map(|l| format!("{l}\n")).collect()
+}
+
+/// The state letter of `pid` from `/proc/PID/stat` (`R`, `S`, `T`, `Z`…),
+/// `None` once it is gone.
+pub fn proc_state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the command name may hold ") ": the state follows the last one
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
 
 /// A number from the environment variable `name`, else `default` (the

@@ -14,8 +14,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use nsutils_tests::{
-    assert_same_with, children_of, differential, is_root, ns_link, require_root, tool, tool_path, ul_named,
-    unique_name, util_linux, wait_until, ChildGuard, Cmd, NetnsGuard, Output, Sleeper, TempDir, NOBODY,
+    assert_same_with, children_of, comm_of, differential, is_root, ns_link, proc_state, require_root, tool, tool_path,
+    ul_named, unique_name, util_linux, wait_until, without_hints, ChildGuard, Cmd, NetnsGuard, Output, Sleeper,
+    TempDir, NOBODY,
 };
 
 /// The namespace types, as /proc/PID/ns names with their nsenter options.
@@ -46,10 +47,6 @@ fn with_files(c: Cmd, files: bool) -> Cmd {
     } else {
         c
     }
-}
-
-fn comm(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default().trim().to_string()
 }
 
 /// A process sleeping in namespaces of its own, killed (with its holder) on
@@ -110,11 +107,6 @@ fn pidfd_inode(pid: u32) -> u64 {
         libc::close(fd);
         st.st_ino
     }
-}
-
-/// Drop our advice lines (util-linux has none) before comparing stderr.
-fn without_hints(s: &str) -> String {
-    s.lines().filter(|l| !l.contains(": hint: ")).map(|l| format!("{l}\n")).collect()
 }
 
 #[track_caller]
@@ -599,12 +591,7 @@ fn a_stopped_child_stops_us_and_continues_with_us() {
     let t = Target::unshare(&["-p"], sleeper());
     let mut c = ours().args(["-t", &t.pid(), "-p", "sh", "-c", "kill -STOP $$; echo resumed"]).spawn();
     let pid = c.id();
-    let state = || {
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|s| s.rsplit_once(')').map(|(_, r)| r.trim_start().chars().next().unwrap_or('?')))
-    };
-    wait_until(10, "nsenter-rs to stop with its child", || state() == Some('T'));
+    wait_until(10, "nsenter-rs to stop with its child", || proc_state(pid) == Some('T'));
     // SAFETY: signalling our own child.
     unsafe { libc::kill(pid as i32, libc::SIGCONT) };
     let mut out = String::new();
@@ -655,7 +642,7 @@ fn the_program_gets_only_the_descriptors_we_were_given() {
     // asleep in nanosleep: done with start-up (its locale files are closed)
     let sleeping = |pid: u32| {
         wait_until(10, "the program to sleep", || {
-            comm(pid) == "sleep"
+            comm_of(pid) == "sleep"
                 && std::fs::read_to_string(format!("/proc/{pid}/wchan")).is_ok_and(|w| w.contains("nanosleep"))
         })
     };
@@ -796,7 +783,7 @@ fn net_socket_enters_the_namespace_of_the_targets_socket() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let t = ChildGuard(child);
-    wait_until(10, "python to become sleep", || comm(t.pid()) == "sleep");
+    wait_until(10, "python to become sleep", || comm_of(t.pid()) == "sleep");
     let p = t.pid().to_string();
     assert_ne!(line.trim(), ns_link(t.pid(), "net"));
     ours().args(["-t", &p, "-N", "7", "readlink", "/proc/self/ns/net"]).run().success().stdout_is(&line);

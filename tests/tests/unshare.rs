@@ -15,12 +15,10 @@ use std::process::{Child, ChildStdout};
 use std::time::Duration;
 
 use nsutils_tests::{
-    assert_same_with, children_of, differential, ns_link, require_root, skip, tool, unique_name, util_linux,
-    wait_until, Cmd, NetnsGuard, Output, Sandbox, TempDir,
+    assert_same_with, children_of, comm_of, differential, is_mounted, ns_link, proc_state, require_root, skip, tool,
+    unique_name, util_linux, wait_until, without_hints, without_proc_pids, Cmd, NetnsGuard, Output, Sandbox, TempDir,
+    STD_PATH,
 };
-
-/// A PATH without root's private directories, for commands run as nobody.
-const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 fn us() -> Cmd {
     tool("unshare-rs")
@@ -28,15 +26,6 @@ fn us() -> Cmd {
 
 fn nobody(c: Cmd) -> Cmd {
     c.as_nobody().env("PATH", STD_PATH)
-}
-
-/// Our hint lines are an addition to util-linux's messages.
-fn without_hints(s: &str) -> String {
-    s.lines().filter(|l| !l.contains(": hint: ")).map(|l| format!("{l}\n")).collect()
-}
-
-fn without_pids(s: &str) -> String {
-    nsutils_tests::without_proc_pids(s)
 }
 
 /// The same argv through ours (named `unshare`) and util-linux's; stdout,
@@ -60,14 +49,6 @@ fn python() -> &'static str {
     }
 }
 
-fn private_dir(tag: &str) -> TempDir {
-    TempDir::private(tag)
-}
-
-fn mounted(path: &Path) -> bool {
-    nsutils_tests::is_mounted(path)
-}
-
 /// The pids whose command line contains `needle` (ours and helpers alike).
 fn processes_with(needle: &str) -> Vec<u32> {
     let mut found = Vec::new();
@@ -82,14 +63,8 @@ fn processes_with(needle: &str) -> Vec<u32> {
     found
 }
 
-/// `R`, `S`, `Z`… of a process, `None` once it is gone.
-fn state(pid: u32) -> Option<char> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat.rsplit(") ").next()?.chars().next()
-}
-
 fn dead(pid: u32) -> bool {
-    matches!(state(pid), None | Some('Z') | Some('X'))
+    matches!(proc_state(pid), None | Some('Z') | Some('X'))
 }
 
 /// A background process and all its descendants, SIGKILLed on drop (the
@@ -249,7 +224,7 @@ fn ip_netns_and_veth_walkthrough_with_a_persistent_namespace() {
     let file = ns.path();
     us().arg(format!("--net={}", file.display())).arg("true").run().success().no_stderr();
     let ino = std::fs::metadata(&file).unwrap().ino();
-    assert!(mounted(&file));
+    assert!(is_mounted(&file));
 
     // ip netns sees it, and can run things in it
     Cmd::new("ip").args(["netns", "list"]).run().success().stdout_has(&ns.name);
@@ -620,7 +595,7 @@ fn persistence_for_every_type() {
     if !require_root("persistence_for_every_type") {
         return;
     }
-    let dir = private_dir("persist");
+    let dir = TempDir::private("persist");
     let types = [
         ("mnt", "mount"),
         ("uts", "uts"),
@@ -643,7 +618,7 @@ fn persistence_for_every_type() {
         out.stdout.lines().map(|l| (l.split(':').next().unwrap().to_string(), l.to_string())).collect();
     for (name, long) in types {
         let file = dir.join(name);
-        assert!(mounted(&file), "{name} not bind-mounted");
+        assert!(is_mounted(&file), "{name} not bind-mounted");
         let ino = std::fs::metadata(&file).unwrap().ino();
         assert_eq!(inside[name], format!("{name}:[{ino}]"), "{name}");
         assert_ne!(ns_link(std::process::id(), name), inside[name], "{name} not new");
@@ -658,7 +633,7 @@ fn persistence_for_every_type() {
     }
     for (name, _) in types {
         Cmd::new("umount").arg(dir.join(name)).run().success();
-        assert!(!mounted(&dir.join(name)));
+        assert!(!is_mounted(&dir.join(name)));
     }
 }
 
@@ -667,11 +642,11 @@ fn persistent_pid_namespace_is_enterable_while_it_lives() {
     if !require_root("persistent_pid_namespace_is_enterable_while_it_lives") {
         return;
     }
-    let dir = private_dir("pidns");
+    let dir = TempDir::private("pidns");
     let file = dir.join("pid");
     std::fs::write(&file, b"").unwrap();
     let bg = spawn(us().arg(format!("--pid={}", file.display())).args(["-f", "sleep", "360"]));
-    wait_until(10, "the pid namespace bind mount", || mounted(&file) && !bg.descendants().is_empty());
+    wait_until(10, "the pid namespace bind mount", || is_mounted(&file) && !bg.descendants().is_empty());
     let ino = std::fs::metadata(&file).unwrap().ino();
     let out = util_linux("nsenter")
         .arg(format!("--pid={}", file.display()))
@@ -687,7 +662,7 @@ fn persistence_failures_leave_nothing_behind() {
     if !require_root("persistence_failures_leave_nothing_behind") {
         return;
     }
-    let dir = private_dir("pfail");
+    let dir = TempDir::private("pfail");
     let marker = dir.join("ran");
     let touch = ["touch", marker.to_str().unwrap()];
     // --pid=FILE without --fork: the namespace has no process yet
@@ -702,7 +677,7 @@ fn persistence_failures_leave_nothing_behind() {
         "{first}"
     );
     out.stderr_has("hint: ");
-    assert!(!mounted(&pidfile));
+    assert!(!is_mounted(&pidfile));
     // a missing file, with and without --fork: the program never runs
     let missing = dir.join("nonexistent/net");
     for fork in [&[][..], &["-f"][..]] {
@@ -722,7 +697,7 @@ fn persistence_failures_leave_nothing_behind() {
     assert!(!marker.exists(), "the program ran");
     assert!(processes_with(marker.to_str().unwrap()).is_empty(), "something is still running");
     let (ours, theirs) = differential("unshare", ["--net=/nonexistent/file", "true"], |c| c);
-    assert_same_with(&ours, &theirs, |s| without_pids(&without_hints(s)));
+    assert_same_with(&ours, &theirs, |s| without_proc_pids(&without_hints(s)));
 }
 
 // ------------------------------------------------------ exit statuses
@@ -806,11 +781,7 @@ fn forward_signals_relays_sigterm_to_the_child() {
     // a child that does not catch it dies of it, and so do we
     let mut bg = spawn(us().args(["--forward-signals", "sh", "-c", "echo ready; exec sleep 30"]));
     assert_eq!(bg.line(), "ready\n");
-    wait_until(10, "sleep to start", || {
-        children_of(bg.pid())
-            .iter()
-            .any(|c| std::fs::read_to_string(format!("/proc/{c}/comm")).unwrap_or_default() == "sleep\n")
-    });
+    wait_until(10, "sleep to start", || children_of(bg.pid()).iter().any(|&c| comm_of(c) == "sleep"));
     bg.signal(libc::SIGTERM);
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(bg.wait().signal(), Some(libc::SIGTERM));
@@ -847,7 +818,7 @@ fn the_program_sees_only_the_fds_it_inherited() {
     if !require_root("the_program_sees_only_the_fds_it_inherited") {
         return;
     }
-    let dir = private_dir("fds");
+    let dir = TempDir::private("fds");
     let file = |n: &str| {
         let p = dir.join(n);
         std::fs::write(&p, b"").unwrap();
@@ -939,7 +910,7 @@ fn mount_failures_inside_leave_the_host_alone() {
     let missing = format!("/nonexistent-{}", unique_name("p"));
     let out = us().arg(format!("--mount-proc={missing}")).arg("true").run();
     out.fails_with("unshare-rs", &format!("mount {missing} failed: No such file or directory"), 1);
-    assert!(!mounted(Path::new(&missing)));
+    assert!(!is_mounted(Path::new(&missing)));
     let out = nobody(us().args(["-r", "--mount-proc", "true"])).run();
     out.fails_with("unshare-rs", "mount /proc failed: Operation not permitted", 1);
     out.stderr_has("unshare-rs: hint: ");
@@ -955,7 +926,7 @@ fn user_namespace_persistence_works_unlike_2_38_1() {
     if !require_root("user_namespace_persistence_works_unlike_2_38_1") {
         return;
     }
-    let dir = private_dir("userns");
+    let dir = TempDir::private("userns");
     let file: PathBuf = dir.join("user");
     std::fs::write(&file, b"").unwrap();
     us().arg(format!("--user={}", file.display())).args(["-r", "true"]).run().success();
