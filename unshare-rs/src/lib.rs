@@ -23,7 +23,7 @@ pub fn cli() -> clap::Command {
     SPEC.to_clap()
 }
 
-/// Run `unshare-rs` with the arguments after argv[0]; returns the exit status.
+/// Run `unshare-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
     let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
         return Ok(0);
