@@ -366,22 +366,21 @@ fn ranges_as_root_are_written_directly() {
 /// A private mount namespace with fake /etc/subuid and /etc/subgid giving
 /// `nobody` the blocks 100000 and 200000.
 fn subid_sandbox(test: &str) -> Option<Sandbox> {
+    if !require_root(test) {
+        return None;
+    }
     if !Path::new("/usr/bin/newuidmap").exists() || !Path::new("/etc/subuid").exists() {
         skip(test, "newuidmap or /etc/subuid missing (scripts/setup-deps.sh installs uidmap)");
         return None;
     }
     let sandbox = Sandbox::new(&["-m"]);
-    let dir = std::env::temp_dir();
-    let (su, sg) = (dir.join(unique_name("su")), dir.join(unique_name("sg")));
+    // the files go with the TempDir, even when mounting fails; the bind
+    // mounts inside the sandbox keep them as long as it lives
+    let dir = TempDir::new("subids");
+    let (su, sg) = (dir.join("subuid"), dir.join("subgid"));
     std::fs::write(&su, "# fake\nnobody:100000:65536\n").unwrap();
     std::fs::write(&sg, "65534:200000:65536\n").unwrap();
-    let script = format!(
-        "mount --bind {} /etc/subuid && mount --bind {} /etc/subgid && rm {} {}",
-        su.display(),
-        sg.display(),
-        su.display(),
-        sg.display()
-    );
+    let script = format!("mount --bind {} /etc/subuid && mount --bind {} /etc/subgid", su.display(), sg.display());
     sandbox.sh(&script).success();
     Some(sandbox)
 }
