@@ -564,9 +564,6 @@ mod tests {
     }
 
     #[test]
-    fn octal_escapes() {}
-
-    #[test]
     fn an_ioctl_the_kernel_does_not_know_makes_the_status_2() {
         // a regular file answers the nsfs ioctls with ENOTTY, as an old
         // kernel would for a namespace
