@@ -558,18 +558,11 @@ pub fn list_sem(source: Source) -> Vec<Sem> {
 /// told about objects it cannot even see.
 pub fn visible_ids(kind: Kind) -> Vec<i32> {
     let max = max_index(kind);
-    let mut out = Vec::new();
-    for index in 0..=max {
-        let id = match kind {
-            Kind::Shm => stat_shm(index, false).map(|o| o.id),
-            Kind::Msg => stat_msg(index, false).map(|o| o.id),
-            Kind::Sem => stat_sem(index, false).map(|o| o.id),
-        };
-        if let Ok(id) = id {
-            out.push(id);
-        }
+    match kind {
+        Kind::Shm => walk(max, false, stat_shm).iter().map(|o| o.id).collect(),
+        Kind::Msg => walk(max, false, stat_msg).iter().map(|o| o.id).collect(),
+        Kind::Sem => walk(max, false, stat_sem).iter().map(|o| o.id).collect(),
     }
-    out
 }
 
 /// One segment by id (`IPC_STAT`).
