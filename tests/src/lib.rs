@@ -27,6 +27,7 @@
 //!   test processes' [`is_foreign`] ones), [`is_mounted`].
 
 pub mod container;
+pub mod suite;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;

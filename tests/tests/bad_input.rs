@@ -17,8 +17,7 @@
 //!   POSIX), which must be exactly the same afterwards; the host's mounts
 //!   do not change.
 
-mod ipc_support;
-
+use nsutils_tests::suite::ipc::PosixSandbox;
 use nsutils_tests::{
     mount_table, processes_with_env, require_root, tool, ul_named, unique_name, util_linux, without_proc_pids, Cmd,
     Output, Sandbox, TempDir,
@@ -548,7 +547,7 @@ fn the_matrix_of_malformed_invocations() {
     let marker_var = unique_name("bad");
     let me = std::process::id().to_string();
     // IPC tools run here, beside objects that must survive every case
-    let posix = ipc_support::PosixSandbox::new(true);
+    let posix = PosixSandbox::new(true);
     let sandbox = &posix.sb;
     let mk = nsutils_tests::tool_path("ipcmk-rs").display().to_string();
     sandbox

@@ -6,9 +6,7 @@
 //! and every `ipcrm --all` also get a private /dev (tmpfs /dev/shm, fresh
 //! mqueue on /dev/mqueue).
 
-mod ipc_support;
-
-use ipc_support::{all_objects, ipc_sandbox, ipcs_snapshot, sh_ok, PosixSandbox};
+use nsutils_tests::suite::ipc::{all_objects, ipc_sandbox, ipcs_snapshot, sh_ok, PosixSandbox};
 use nsutils_tests::{assert_same, assert_same_with, require_root, tool, ul_named, util_linux, Cmd, Output, Sandbox};
 
 /// Replace every key (`0x…` at a line start) by a placeholder: keys are random.

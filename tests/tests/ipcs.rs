@@ -4,9 +4,7 @@
 //! and the machine-readable modes. Every test works inside its own private
 //! IPC namespace.
 
-mod ipc_support;
-
-use ipc_support::{ipc_sandbox, ipcs_snapshot, sh_ok, RichState, TZ};
+use nsutils_tests::suite::ipc::{ipc_sandbox, ipcs_snapshot, long_name_uid, sh_ok, RichState, TZ};
 use nsutils_tests::{assert_same, differential, require_root, tool, Cmd, Sandbox};
 
 const RESOURCES: &[&[&str]] =
@@ -314,7 +312,7 @@ fn raw_and_noheadings() {
     }
     // names are never cut in raw output; unknown ones are numbers
     assert!(raw.stdout.contains(" 12345 12345 "), "{}", raw.stdout);
-    if let Some(uid) = ipc_support::long_name_uid() {
+    if let Some(uid) = long_name_uid() {
         let name = nsutils_tests::Cmd::new("id").args(["-nu", &uid.to_string()]).run().stdout.trim().to_string();
         assert!(raw.stdout.contains(&format!(" {name} ")), "{}", raw.stdout);
     }
