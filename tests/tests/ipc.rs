@@ -7,6 +7,7 @@
 //! mqueue on /dev/mqueue).
 
 use nsutils_tests::suite::ipc::{all_objects, ipc_sandbox, ipcs_snapshot, sh_ok, PosixSandbox};
+use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{assert_same, assert_same_with, require_root, tool, ul_named, util_linux, Cmd, Output, Sandbox};
 
 /// Replace every key (`0x…` at a line start) by a placeholder: keys are random.
@@ -397,13 +398,6 @@ fn ipcrm_permission_errors_match_util_linux() {
         basic_state(sb);
         sh_ok(sb, "setpriv --reuid 65534 --regid 65534 --clear-groups ipcmk -Q -p 600");
     }
-    let nobody = |c: Cmd| {
-        let c = c.command();
-        Cmd::new("setpriv")
-            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-            .arg(c.get_program())
-            .args(c.get_args())
-    };
     for args in
         [&["-m", "0"][..], &["-m", "0", "-M", "0x1"], &["-v", "-Q", "{msg2}"], &["-v", "-a"], &["-v", "--all=shm"]]
     {
@@ -411,8 +405,8 @@ fn ipcrm_permission_errors_match_util_linux() {
             let k = keys(sb, "msg");
             args.iter().map(|a| a.replace("{msg2}", k.get(2).map(String::as_str).unwrap_or("?"))).collect()
         };
-        let ours = run(&mine.sb, nobody(ul_named("ipcrm").args(subst(&mine.sb))));
-        let ul = run(&theirs.sb, nobody(util_linux("ipcrm").args(subst(&theirs.sb))));
+        let ours = run(&mine.sb, setpriv_nobody(ul_named("ipcrm").args(subst(&mine.sb))));
+        let ul = run(&theirs.sb, setpriv_nobody(util_linux("ipcrm").args(subst(&theirs.sb))));
         assert_same(&ours, &ul);
         assert_eq!(mask_keys(&all_objects(&mine.sb)), mask_keys(&all_objects(&theirs.sb)));
     }

@@ -5,7 +5,8 @@
 //! IPC namespace.
 
 use nsutils_tests::suite::ipc::{ipc_sandbox, ipcs_snapshot, long_name_uid, sh_ok, RichState, TZ};
-use nsutils_tests::{assert_same, differential, require_root, tool, Cmd, Sandbox};
+use nsutils_tests::suite::setpriv_nobody;
+use nsutils_tests::{assert_same, differential, require_root, tool, Sandbox};
 
 const RESOURCES: &[&[&str]] =
     &[&[], &["-q"], &["-m"], &["-s"], &["-q", "-m"], &["-m", "-s"], &["-a"], &["-s", "-q", "-m"]];
@@ -119,11 +120,7 @@ fn ordinary_users_see_the_same_as_with_util_linux() {
         &["-q", "-i", "1"],
         &["-s", "-i", "4"],
     ] {
-        let (ours, theirs) = differential("ipcs", args, |c| {
-            let c = c.command();
-            let nobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
-            state.sb.wrap(Cmd::new("setpriv").args(nobody).arg(c.get_program()).args(c.get_args()).env("TZ", TZ))
-        });
+        let (ours, theirs) = differential("ipcs", args, |c| state.sb.wrap(setpriv_nobody(c.env("TZ", TZ))));
         assert_same(&ours, &theirs);
     }
 }

@@ -19,6 +19,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{
     ns_link, require_root, tool, tool_path, util_linux, Cmd, NetnsGuard, Output, Sandbox, Sleeper, TempDir, NOBODY,
     STD_PATH,
@@ -358,16 +359,7 @@ fn ipcrm_as_nobody_cannot_remove_roots_objects() {
     };
     let before = state();
     let key = sandbox.sh("ipcs -q | awk '/^0x/ {printf \"%s\", $1; exit}'").stdout;
-    let as_nobody = |args: &[&str]| {
-        sandbox
-            .wrap(
-                Cmd::new("setpriv")
-                    .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                    .arg(tool_path("ipcrm-rs"))
-                    .args(args),
-            )
-            .run()
-    };
+    let as_nobody = |args: &[&str]| sandbox.wrap(setpriv_nobody(tool("ipcrm-rs").args(args))).run();
     for args in [&["-q", "0"][..], &["-m", "0"], &["-s", "0"], &["-Q", key.as_str()]] {
         let out = as_nobody(args);
         refused(&out, "ipcrm-rs", "permission denied for id (0)");
@@ -377,19 +369,10 @@ fn ipcrm_as_nobody_cannot_remove_roots_objects() {
     assert!(out.stderr.lines().all(|l| l.starts_with("ipcrm-rs: ")), "{}", out.stderr);
     assert_eq!(state(), before, "nobody removed root's objects");
     // util-linux agrees on the status
-    let theirs = sandbox
-        .wrap(Cmd::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups", "ipcrm", "-q", "0"]))
-        .run();
+    let theirs = sandbox.wrap(setpriv_nobody(util_linux("ipcrm").args(["-q", "0"]))).run();
     assert_eq!(theirs.code, Some(1));
     // what nobody makes, nobody owns and may remove
-    let made = sandbox
-        .wrap(
-            Cmd::new("setpriv")
-                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(tool_path("ipcmk-rs"))
-                .arg("-Q"),
-        )
-        .run();
+    let made = sandbox.wrap(setpriv_nobody(tool("ipcmk-rs").arg("-Q"))).run();
     made.success();
     let id = made.stdout.split_whitespace().last().unwrap().to_string();
     let owner = sandbox.sh(&format!("awk '$2 == {id} {{print $8}}' /proc/sysvipc/msg")).stdout;
