@@ -17,7 +17,7 @@
 //!   POSIX), which must be exactly the same afterwards; the host's mounts
 //!   do not change.
 
-use nsutils_tests::suite::ipc::PosixSandbox;
+use nsutils_tests::suite::ipc::{sh_ok, sysv_objects, PosixSandbox};
 use nsutils_tests::{
     mount_table, processes_with_env, require_root, tool, ul_named, unique_name, util_linux, without_proc_pids, Cmd,
     Output, Sandbox, TempDir,
@@ -520,13 +520,11 @@ fn comparable(stderr: &str) -> String {
     without_proc_pids(&lines)
 }
 
-/// System V objects (kind, id, key, mode) and POSIX names in the sandbox.
+/// System V objects and POSIX names in the sandbox.
 fn ipc_state(sandbox: &Sandbox) -> Vec<String> {
-    let out = sandbox.sh("for f in /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem; do \
-           tail -n +2 $f | awk -v f=${f##*/} '{print f, $1, $2, $3}'; done; \
-         ls -A /dev/shm /dev/mqueue");
-    out.success();
-    out.stdout.lines().map(str::to_string).collect()
+    let mut state = sysv_objects(sandbox);
+    state.extend(sh_ok(sandbox, "ls -A /dev/shm /dev/mqueue").stdout.lines().map(str::to_string));
+    state
 }
 
 #[test]

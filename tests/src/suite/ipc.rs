@@ -88,6 +88,16 @@ pub fn all_objects(sb: &Sandbox) -> String {
     ipcs_snapshot(sb, &["-a"])
 }
 
+/// The System V objects of the sandbox's IPC namespace, one line each: its
+/// kind (`msg`, `shm`, `sem`) and the first fields of its `/proc/sysvipc`
+/// row — key, id, perms, and the bytes queued, the segment's size or the
+/// number of semaphores. For before/after checks of commands that must
+/// change nothing (or leave nothing).
+pub fn sysv_objects(sb: &Sandbox) -> Vec<String> {
+    let script = "for f in msg shm sem; do tail -n +2 /proc/sysvipc/$f | awk -v f=$f '{print f, $1, $2, $3, $4}'; done";
+    sh_ok(sb, script).stdout.lines().map(str::to_string).collect()
+}
+
 /// A private IPC and mount namespace whose `/dev` is a private tmpfs with
 /// `null`, `zero`, `full`, `random` and `urandom` bound in, a private tmpfs
 /// on `/dev/shm` and a fresh mqueue instance (of the sandbox's IPC
