@@ -160,10 +160,8 @@ fn many_mixed_runs_leave_nothing_behind() {
         util_linux("unshare").args(["--kill-child", "-f", "-r", "-n", "-u", "sleep", "100000"]).as_nobody(),
     );
     // a private mount for the persistence files and tmpfs mounts
-    let dir = TempDir::new("lo");
+    let dir = TempDir::private("lo");
     let d = dir.path().display().to_string();
-    Cmd::new("mount").args(["--bind", &d, &d]).run().success();
-    Cmd::new("mount").args(["--make-private", &d]).run().success();
     let marker = unique_name("mark");
 
     let mounts_before = mount_table();
