@@ -345,7 +345,12 @@ impl Discovery {
             }
             let path = procfs::pid_path(&mut self.path, pid, format!("fd/{fd}").as_bytes());
             let Ok(f) = procfs::openat(self.proc_fd.as_fd(), path, REOPEN) else { continue };
-            match NsFile::from_fd(f).ns_type() {
+            let f = NsFile::from_fd(f);
+            // the descriptor may have been closed and its number reused
+            if !f.id().is_ok_and(|id| id.ino == ino) {
+                continue;
+            }
+            match f.ns_type() {
                 Ok(ty) if self.types[ty as usize] => {
                     self.add(ino, ty, Holder::Fd { pid, fd });
                 }
@@ -600,6 +605,21 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         assert_eq!(made, 0);
         assert_eq!(refused, Ok(true), "the FIFO was opened, or the open blocked");
+    }
+
+    #[test]
+    fn a_descriptor_that_now_holds_another_namespace_is_not_taken_for_the_one_seen() {
+        let net = nsutils_common::ns::NsFile::open_proc(None, NsType::Net, false).unwrap();
+        let ino = net.id().unwrap().ino;
+        let me = (std::process::id(), net.as_fd().as_raw_fd() as u32);
+        let mut d = Discovery::new([true; 8]).unwrap();
+        d.fd_candidates.insert(ino + 1, me);
+        d.discover_persistent();
+        assert_eq!(d.find(ino + 1), None, "the inode the scan saw is no longer behind the descriptor");
+        d.fd_candidates.insert(ino, me);
+        d.discover_persistent();
+        let i = d.find(ino).expect("the namespace behind the descriptor");
+        assert_eq!(d.nss[i].ty, NsType::Net);
     }
 
     #[test]
