@@ -3,6 +3,8 @@
 
 pub mod ipc;
 
+use std::path::{Path, PathBuf};
+
 use crate::{util_linux_path, Cmd, NOBODY};
 
 /// `cmd` run through `setpriv(1)` as nobody (uid and gid 65534, no
@@ -20,4 +22,22 @@ pub fn setpriv_nobody(cmd: Cmd) -> Cmd {
     args.push(cmd.program.clone().into_os_string());
     args.extend(cmd.args.iter().cloned());
     Cmd { program: util_linux_path("setpriv"), args, ..cmd }
+}
+
+/// Everything below `dir` (directories too, not into directories reached
+/// through a symlink), in no particular order; nothing when it cannot be
+/// read.
+pub fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                todo.push(p.clone());
+            }
+            out.push(p);
+        }
+    }
+    out
 }
