@@ -218,34 +218,23 @@ fn basic_state(sb: &Sandbox) {
 /// sandbox's keys) through ours and util-linux on identical states, and
 /// compare every step and the final state.
 fn ipcrm_steps(mine: &Sandbox, theirs: &Sandbox, steps: &[&[&str]]) {
-    let subst = |sb: &Sandbox, args: &[&str]| -> Vec<String> {
-        args.iter()
-            .map(|a| {
-                let mut a = a.to_string();
-                for kind in ["shm", "msg", "sem"] {
-                    for (i, k) in keys(sb, kind).iter().enumerate() {
-                        a = a.replace(&format!("{{{kind}{i}}}"), k);
-                    }
-                }
-                a
-            })
-            .collect()
+    // (`{shmN}`, key) for the sandbox's objects, as they are before a step
+    let placeholders = |sb: &Sandbox| -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for kind in ["shm", "msg", "sem"] {
+            v.extend(keys(sb, kind).into_iter().enumerate().map(|(i, k)| (format!("{{{kind}{i}}}"), k)));
+        }
+        v
     };
     for args in steps {
-        let ours = run(mine, ul_named("ipcrm").args(subst(mine, args)));
-        let ul = run(theirs, util_linux("ipcrm").args(subst(theirs, args)));
+        let (m, t) = (placeholders(mine), placeholders(theirs));
+        let subst = |names: &[(String, String)]| -> Vec<String> {
+            args.iter().map(|a| names.iter().fold(a.to_string(), |a, (p, k)| a.replace(p.as_str(), k))).collect()
+        };
+        let ours = run(mine, ul_named("ipcrm").args(subst(&m)));
+        let ul = run(theirs, util_linux("ipcrm").args(subst(&t)));
         // the key text echoed in a message is that sandbox's key
-        assert_same_with(&ours, &ul, |s| {
-            let mut s = s.to_string();
-            for sb in [mine, theirs] {
-                for kind in ["shm", "msg", "sem"] {
-                    for (i, k) in keys(sb, kind).iter().enumerate() {
-                        s = s.replace(k, &format!("{{{kind}{i}}}"));
-                    }
-                }
-            }
-            s
-        });
+        assert_same_with(&ours, &ul, |s| m.iter().chain(&t).fold(s.to_string(), |s, (p, k)| s.replace(k.as_str(), p)));
         assert_eq!(mask_keys(&all_objects(mine)), mask_keys(&all_objects(theirs)), "state after {args:?}");
     }
 }
