@@ -27,7 +27,7 @@ PACKAGES := -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs
 MANPAGES := man/unshare-rs.1 man/nsenter-rs.1 man/lsns-rs.8 man/ipcmk-rs.1 man/ipcs-rs.1 man/ipcrm-rs.1
 COMPL    := target/completions
 
-.PHONY: all build release test demo static completions install uninstall bench clean-completions
+.PHONY: all build release test demo static completions install uninstall bench
 all: build
 
 build:

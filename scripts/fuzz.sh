@@ -7,12 +7,13 @@
 # TARGET   which targets to run (default: all of `cargo fuzz list`).
 # FUZZ_JOBS=N  run N targets at a time (default 1; the machine has 2 cores).
 #
-# The targets (fuzz/fuzz_targets/*.rs) cover the getopt_long-compatible
-# parser of all six tools (checked against glibc's getopt_long), the number
-# parsers (checked against strtoull/strtoll), signal names, unshare's
-# --map-users/--map-groups ranges and whole command line, nsenter's
-# PID:INODE and whole command line, and — once those tools exist — ipcmk
-# sizes, ipcrm keys and lsns' -Q filter expressions and -o column lists.
+# The targets (fuzz/fuzz_targets/*.rs, listed in fuzz/README.md) cover the
+# getopt_long-compatible parser of all six tools (checked against glibc's
+# getopt_long), the number parsers (checked against strtoull/strtoll),
+# signal names, unshare's --map-users/--map-groups ranges and whole command
+# line, nsenter's PID:INODE and whole command line, ipcmk sizes, ipcrm keys,
+# the IPC tools' command lines, and lsns' -Q filter expressions, -o column
+# lists and whole command line.
 #
 # The fuzz crate is not part of the main workspace: cargo-fuzz needs
 # nightly features, which this stable toolchain allows with

@@ -193,8 +193,8 @@ pub fn legacy_plan(args: &[OsString]) -> Option<Result<Plan>> {
         let text = a.to_string_lossy();
         // strtoul(…, 10): digits only, a sign allowed
         match parse_i32(&text, 10) {
-            Ok(id) if !text.trim_start().is_empty() => targets.push((Target::Id(kind, id), false)),
-            _ => return Some(Err(Error::msg(format!("invalid id: {text}")))),
+            Ok(id) => targets.push((Target::Id(kind, id), false)),
+            Err(_) => return Some(Err(Error::msg(format!("invalid id: {text}")))),
         }
     }
     Some(Ok(Plan { targets, all: None, verbose: false, legacy: true }))
@@ -431,6 +431,9 @@ mod tests {
         assert_eq!(err(&["msg", "0", "abc"]).message(), "invalid id: abc");
         assert_eq!(err(&["sem", "0x1"]).message(), "invalid id: 0x1");
         assert_eq!(err(&["sem", "1", "-v"]).message(), "invalid id: -v");
+        // util-linux reads "" as id 0 and removes that; an empty id is no id
+        assert_eq!(err(&["shm", ""]).message(), "invalid id: ");
+        assert_eq!(err(&["shm", " "]).message(), "invalid id:  ");
         let e = err(&["shm"]);
         assert!(e.is_usage());
         assert_eq!(e.message(), "not enough arguments");

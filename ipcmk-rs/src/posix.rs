@@ -7,6 +7,7 @@
 
 use std::ffi::{CString, OsStr, OsString};
 use std::io::{self, Write};
+use std::os::fd::AsFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
@@ -234,14 +235,9 @@ pub fn list(kind: PKind) -> Option<Vec<OsString>> {
 }
 
 fn is_mqueue_mount(path: &str) -> bool {
-    let Ok(c) = CString::new(path) else { return false };
-    // SAFETY: an all-zero statfs is a valid out-buffer.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    // SAFETY: valid C string and out-pointer.
-    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
-        return false;
-    }
-    st.f_type as i64 == MQUEUE_MAGIC
+    nsutils_common::ns::open_cloexec(Path::new(path), libc::O_PATH | libc::O_DIRECTORY)
+        .and_then(|dir| nsutils_common::ns::fstatfs_type(dir.as_fd()))
+        .is_ok_and(|t| t == MQUEUE_MAGIC)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //! `semctl` does not know every command, so going straight to the kernel
 //! makes the glibc and the static musl build see the same bytes.
 
-use std::io;
+use std::io::{self, BufRead};
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("ipcmk-rs uses the 64-bit kernel IPC structures; build it for a 64-bit Linux target");
@@ -381,20 +381,30 @@ impl Source {
 /// `row`; `None` when the file is unusable (missing, unreadable, or a line
 /// that does not parse), so the caller falls back to the `*ctl` calls.
 fn read_proc<T>(kind: Kind, row: impl Fn(&[&str]) -> Option<T>) -> Option<Vec<T>> {
-    let text = std::fs::read_to_string(kind.proc_file()).ok()?;
-    let mut lines = text.lines();
-    lines.next()?; // the column header
-    let mut out = Vec::new();
-    let mut fields = Vec::with_capacity(16);
-    for line in lines {
-        fields.clear();
-        fields.extend(line.split_ascii_whitespace());
-        if fields.is_empty() {
-            continue;
-        }
-        out.push(row(&fields)?);
+    // line by line: with tens of thousands of objects the file's text
+    // would take more memory than the records made of it
+    let mut file = io::BufReader::new(std::fs::File::open(kind.proc_file()).ok()?);
+    let mut line = String::new();
+    if file.read_line(&mut line).ok()? == 0 {
+        return None; // not even the column header
     }
-    Some(out)
+    let mut out = Vec::new();
+    loop {
+        line.clear();
+        if file.read_line(&mut line).ok()? == 0 {
+            return Some(out);
+        }
+        // the rows use the first 14 fields (the kernel writes at most 16)
+        let mut fields = [""; 16];
+        let mut n = 0;
+        for (slot, f) in fields.iter_mut().zip(line.split_ascii_whitespace()) {
+            *slot = f;
+            n += 1;
+        }
+        if n > 0 {
+            out.push(row(&fields[..n])?);
+        }
+    }
 }
 
 fn num<T: std::str::FromStr>(s: &str) -> Option<T> {
@@ -548,18 +558,11 @@ pub fn list_sem(source: Source) -> Vec<Sem> {
 /// told about objects it cannot even see.
 pub fn visible_ids(kind: Kind) -> Vec<i32> {
     let max = max_index(kind);
-    let mut out = Vec::new();
-    for index in 0..=max {
-        let id = match kind {
-            Kind::Shm => stat_shm(index, false).map(|o| o.id),
-            Kind::Msg => stat_msg(index, false).map(|o| o.id),
-            Kind::Sem => stat_sem(index, false).map(|o| o.id),
-        };
-        if let Ok(id) = id {
-            out.push(id);
-        }
+    match kind {
+        Kind::Shm => walk(max, false, stat_shm).iter().map(|o| o.id).collect(),
+        Kind::Msg => walk(max, false, stat_msg).iter().map(|o| o.id).collect(),
+        Kind::Sem => walk(max, false, stat_sem).iter().map(|o| o.id).collect(),
     }
-    out
 }
 
 /// One segment by id (`IPC_STAT`).

@@ -47,11 +47,8 @@ pub fn ipc_time_short(t: i64) -> String {
         return "Not set".to_string();
     }
     match ctime(t) {
-        Some(s) => {
-            // "Www " skipped; the 16 characters keep the space before the year
-            let full = format!("{s}\n");
-            full.chars().skip(4).take(16).collect()
-        }
+        // "Www " skipped; the 16 characters keep the space before the year
+        Some(s) => s.chars().skip(4).take(16).collect(),
         None => t.to_string(),
     }
 }

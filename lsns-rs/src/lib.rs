@@ -1,10 +1,10 @@
 //! lsns-rs: list Linux namespaces, as util-linux's `lsns(8)` does.
 //!
 //! * [`options`] — the command line and the validated plan.
-//! * [`scan`] — discovery: processes, descriptors, sockets, bind mounts,
-//!   and the lazy lookups (ioctls, netlink, `/proc/PID/*`) in [`proc`] and
-//!   [`netnsid`].
-//! * [`output`] — rows, trees and cells, printed by
+//! * `scan` — discovery: processes, descriptors, sockets, bind mounts,
+//!   and the lazy lookups (ioctls, netlink, `/proc/PID/*`) in `proc` and
+//!   `netnsid`.
+//! * `output` — rows, trees and cells, printed by
 //!   `nsutils_common::table`.
 //! * [`filter`] — the `-Q` expression language.
 //! * [`columns`] — the thirteen columns and `-o` lists.
@@ -15,11 +15,11 @@ use nsutils_common::Result;
 
 pub mod columns;
 pub mod filter;
-pub mod netnsid;
+mod netnsid;
 pub mod options;
-pub mod output;
-pub mod proc;
-pub mod scan;
+mod output;
+mod proc;
+mod scan;
 
 pub use options::SPEC;
 

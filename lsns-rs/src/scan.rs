@@ -127,6 +127,11 @@ pub struct Discovery {
 const S_IFMT: libc::mode_t = libc::S_IFMT;
 const S_IFSOCK: libc::mode_t = libc::S_IFSOCK;
 
+/// How a namespace found by the scan is opened again. By then the
+/// descriptor or bind mount may be something else (see [`Discovery::open`]):
+/// a FIFO must not block the listing, a terminal must not become ours.
+const REOPEN: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
+
 impl Discovery {
     /// Open `/proc` for listing the namespaces of the `types` wanted
     /// (indexed like [`NsType::ALL`]).
@@ -339,8 +344,13 @@ impl Discovery {
                 continue;
             }
             let path = procfs::pid_path(&mut self.path, pid, format!("fd/{fd}").as_bytes());
-            let Ok(f) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY) else { continue };
-            match NsFile::from_fd(f).ns_type() {
+            let Ok(f) = procfs::openat(self.proc_fd.as_fd(), path, REOPEN) else { continue };
+            let f = NsFile::from_fd(f);
+            // the descriptor may have been closed and its number reused
+            if !f.id().is_ok_and(|id| id.ino == ino) {
+                continue;
+            }
+            match f.ns_type() {
                 Ok(ty) if self.types[ty as usize] => {
                     self.add(ino, ty, Holder::Fd { pid, fd });
                 }
@@ -382,15 +392,15 @@ impl Discovery {
             Holder::Mount(m) => {
                 use std::os::unix::ffi::OsStrExt;
                 let p = std::path::Path::new(std::ffi::OsStr::from_bytes(m));
-                nsutils_common::ns::open_cloexec(p, libc::O_RDONLY).ok()?
+                nsutils_common::ns::open_cloexec(p, REOPEN).ok()?
             }
             Holder::Processes => {
                 let path = procfs::pid_path(&mut self.path, ns.pid, format!("ns/{}", ns.ty).as_bytes());
-                procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY).ok()?
+                procfs::openat(self.proc_fd.as_fd(), path, REOPEN).ok()?
             }
             Holder::Fd { pid, fd } => {
                 let path = procfs::pid_path(&mut self.path, *pid, format!("fd/{fd}").as_bytes());
-                procfs::openat(self.proc_fd.as_fd(), path, libc::O_RDONLY).ok()?
+                procfs::openat(self.proc_fd.as_fd(), path, REOPEN).ok()?
             }
         };
         // Since the scan the bind mount may have gone (leaving the plain file
@@ -564,9 +574,6 @@ mod tests {
     }
 
     #[test]
-    fn octal_escapes() {}
-
-    #[test]
     fn an_ioctl_the_kernel_does_not_know_makes_the_status_2() {
         // a regular file answers the nsfs ioctls with ENOTTY, as an old
         // kernel would for a namespace
@@ -575,6 +582,44 @@ mod tests {
         assert!(d.relation(f.as_fd(), sys::NS_GET_USERNS, 1).is_none());
         assert_eq!(d.status, 2);
         assert!(d.unsupported_warned[1] && !d.unsupported_warned[0]);
+    }
+
+    #[test]
+    fn a_fifo_where_a_namespace_was_mounted_neither_blocks_nor_counts() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = std::env::temp_dir().join(format!("lsns-rs-fifo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("ns");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_bytes()).unwrap();
+        // SAFETY: a valid path.
+        let made = unsafe { libc::mkfifo(c.as_ptr(), 0o600) };
+        let path = fifo.as_os_str().as_bytes().to_vec();
+        // no writer: a blocking open would wait for one for ever
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut d = Discovery::new([true; 8]).unwrap();
+            let i = d.add(1, NsType::Net, Holder::Mount(path));
+            let _ = tx.send(d.open(i).is_none());
+        });
+        let refused = rx.recv_timeout(std::time::Duration::from_secs(20));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(made, 0);
+        assert_eq!(refused, Ok(true), "the FIFO was opened, or the open blocked");
+    }
+
+    #[test]
+    fn a_descriptor_that_now_holds_another_namespace_is_not_taken_for_the_one_seen() {
+        let net = nsutils_common::ns::NsFile::open_proc(None, NsType::Net, false).unwrap();
+        let ino = net.id().unwrap().ino;
+        let me = (std::process::id(), net.as_fd().as_raw_fd() as u32);
+        let mut d = Discovery::new([true; 8]).unwrap();
+        d.fd_candidates.insert(ino + 1, me);
+        d.discover_persistent();
+        assert_eq!(d.find(ino + 1), None, "the inode the scan saw is no longer behind the descriptor");
+        d.fd_candidates.insert(ino, me);
+        d.discover_persistent();
+        let i = d.find(ino).expect("the namespace behind the descriptor");
+        assert_eq!(d.nss[i].ty, NsType::Net);
     }
 
     #[test]

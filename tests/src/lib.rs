@@ -30,6 +30,7 @@
 //!   stderr with util-linux's.
 
 pub mod container;
+pub mod suite;
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;

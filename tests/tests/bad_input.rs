@@ -17,8 +17,7 @@
 //!   POSIX), which must be exactly the same afterwards; the host's mounts
 //!   do not change.
 
-mod ipc_support;
-
+use nsutils_tests::suite::ipc::{sh_ok, sysv_objects, PosixSandbox};
 use nsutils_tests::{
     mount_table, processes_with_env, require_root, tool, ul_named, unique_name, util_linux, without_proc_pids, Cmd,
     Output, Sandbox, TempDir,
@@ -521,13 +520,11 @@ fn comparable(stderr: &str) -> String {
     without_proc_pids(&lines)
 }
 
-/// System V objects (kind, id, key, mode) and POSIX names in the sandbox.
+/// System V objects and POSIX names in the sandbox.
 fn ipc_state(sandbox: &Sandbox) -> Vec<String> {
-    let out = sandbox.sh("for f in /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem; do \
-           tail -n +2 $f | awk -v f=${f##*/} '{print f, $1, $2, $3}'; done; \
-         ls -A /dev/shm /dev/mqueue");
-    out.success();
-    out.stdout.lines().map(str::to_string).collect()
+    let mut state = sysv_objects(sandbox);
+    state.extend(sh_ok(sandbox, "ls -A /dev/shm /dev/mqueue").stdout.lines().map(str::to_string));
+    state
 }
 
 #[test]
@@ -548,7 +545,7 @@ fn the_matrix_of_malformed_invocations() {
     let marker_var = unique_name("bad");
     let me = std::process::id().to_string();
     // IPC tools run here, beside objects that must survive every case
-    let posix = ipc_support::PosixSandbox::new(true);
+    let posix = PosixSandbox::new(true);
     let sandbox = &posix.sb;
     let mk = nsutils_tests::tool_path("ipcmk-rs").display().to_string();
     sandbox

@@ -7,6 +7,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::Stdio;
 
 use nsutils_tests::container::{musl_dir, Enter, Rootfs};
+use nsutils_tests::suite::files_below;
 use nsutils_tests::{require_root, skip, wait_until, ChildGuard, Sandbox};
 
 fn rootfs(test: &str) -> Option<Rootfs> {
@@ -36,7 +37,8 @@ fn users_of(lsns_out: &str) -> Vec<String> {
 #[test]
 fn the_rootfs_has_nothing_but_our_binaries() {
     let Some(fs) = rootfs("the_rootfs_has_nothing_but_our_binaries") else { return };
-    let mut entries: Vec<String> = walk(fs.path());
+    let mut entries: Vec<String> =
+        files_below(fs.path()).iter().map(|p| p.strip_prefix(fs.path()).unwrap().display().to_string()).collect();
     entries.sort();
     let mut want: Vec<String> = nsutils_tests::TOOLS.iter().map(|(t, _)| format!("bin/{t}")).collect();
     want.extend(["bin".to_string(), "proc".to_string()]);
@@ -51,21 +53,6 @@ fn the_rootfs_has_nothing_but_our_binaries() {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
-}
-
-fn walk(dir: &std::path::Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap().flatten() {
-            let p = e.path();
-            out.push(p.strip_prefix(dir).unwrap().display().to_string());
-            if p.is_dir() {
-                stack.push(p);
-            }
-        }
-    }
-    out
 }
 
 #[test]

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use nsutils_tests::suite::files_below;
 use nsutils_tests::{specs, tool_path, Cmd, TempDir};
 
 fn repo() -> PathBuf {
@@ -232,22 +233,8 @@ fn make_install_and_uninstall() {
         assert!(root.join(format!("share/fish/vendor_completions.d/{tool}.fish")).is_file());
     }
     make("uninstall").success();
-    let left: Vec<_> = walk(&root).into_iter().filter(|p| !p.is_dir()).collect();
+    let left: Vec<_> = files_below(&root).into_iter().filter(|p| !p.is_dir()).collect();
     assert!(left.is_empty(), "uninstall left {left:?}");
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() && !p.is_symlink() {
-                out.extend(walk(&p));
-            }
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

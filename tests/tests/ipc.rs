@@ -6,9 +6,8 @@
 //! and every `ipcrm --all` also get a private /dev (tmpfs /dev/shm, fresh
 //! mqueue on /dev/mqueue).
 
-mod ipc_support;
-
-use ipc_support::{all_objects, ipc_sandbox, ipcs_snapshot, sh_ok, PosixSandbox};
+use nsutils_tests::suite::ipc::{all_objects, ipc_sandbox, ipcs_snapshot, sh_ok, PosixSandbox};
+use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{assert_same, assert_same_with, require_root, tool, ul_named, util_linux, Cmd, Output, Sandbox};
 
 /// Replace every key (`0x…` at a line start) by a placeholder: keys are random.
@@ -219,34 +218,23 @@ fn basic_state(sb: &Sandbox) {
 /// sandbox's keys) through ours and util-linux on identical states, and
 /// compare every step and the final state.
 fn ipcrm_steps(mine: &Sandbox, theirs: &Sandbox, steps: &[&[&str]]) {
-    let subst = |sb: &Sandbox, args: &[&str]| -> Vec<String> {
-        args.iter()
-            .map(|a| {
-                let mut a = a.to_string();
-                for kind in ["shm", "msg", "sem"] {
-                    for (i, k) in keys(sb, kind).iter().enumerate() {
-                        a = a.replace(&format!("{{{kind}{i}}}"), k);
-                    }
-                }
-                a
-            })
-            .collect()
+    // (`{shmN}`, key) for the sandbox's objects, as they are before a step
+    let placeholders = |sb: &Sandbox| -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for kind in ["shm", "msg", "sem"] {
+            v.extend(keys(sb, kind).into_iter().enumerate().map(|(i, k)| (format!("{{{kind}{i}}}"), k)));
+        }
+        v
     };
     for args in steps {
-        let ours = run(mine, ul_named("ipcrm").args(subst(mine, args)));
-        let ul = run(theirs, util_linux("ipcrm").args(subst(theirs, args)));
+        let (m, t) = (placeholders(mine), placeholders(theirs));
+        let subst = |names: &[(String, String)]| -> Vec<String> {
+            args.iter().map(|a| names.iter().fold(a.to_string(), |a, (p, k)| a.replace(p.as_str(), k))).collect()
+        };
+        let ours = run(mine, ul_named("ipcrm").args(subst(&m)));
+        let ul = run(theirs, util_linux("ipcrm").args(subst(&t)));
         // the key text echoed in a message is that sandbox's key
-        assert_same_with(&ours, &ul, |s| {
-            let mut s = s.to_string();
-            for sb in [mine, theirs] {
-                for kind in ["shm", "msg", "sem"] {
-                    for (i, k) in keys(sb, kind).iter().enumerate() {
-                        s = s.replace(k, &format!("{{{kind}{i}}}"));
-                    }
-                }
-            }
-            s
-        });
+        assert_same_with(&ours, &ul, |s| m.iter().chain(&t).fold(s.to_string(), |s, (p, k)| s.replace(k.as_str(), p)));
         assert_eq!(mask_keys(&all_objects(mine)), mask_keys(&all_objects(theirs)), "state after {args:?}");
     }
 }
@@ -399,13 +387,6 @@ fn ipcrm_permission_errors_match_util_linux() {
         basic_state(sb);
         sh_ok(sb, "setpriv --reuid 65534 --regid 65534 --clear-groups ipcmk -Q -p 600");
     }
-    let nobody = |c: Cmd| {
-        let c = c.command();
-        Cmd::new("setpriv")
-            .args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
-            .arg(c.get_program())
-            .args(c.get_args())
-    };
     for args in
         [&["-m", "0"][..], &["-m", "0", "-M", "0x1"], &["-v", "-Q", "{msg2}"], &["-v", "-a"], &["-v", "--all=shm"]]
     {
@@ -413,8 +394,8 @@ fn ipcrm_permission_errors_match_util_linux() {
             let k = keys(sb, "msg");
             args.iter().map(|a| a.replace("{msg2}", k.get(2).map(String::as_str).unwrap_or("?"))).collect()
         };
-        let ours = run(&mine.sb, nobody(ul_named("ipcrm").args(subst(&mine.sb))));
-        let ul = run(&theirs.sb, nobody(util_linux("ipcrm").args(subst(&theirs.sb))));
+        let ours = run(&mine.sb, setpriv_nobody(ul_named("ipcrm").args(subst(&mine.sb))));
+        let ul = run(&theirs.sb, setpriv_nobody(util_linux("ipcrm").args(subst(&theirs.sb))));
         assert_same(&ours, &ul);
         assert_eq!(mask_keys(&all_objects(&mine.sb)), mask_keys(&all_objects(&theirs.sb)));
     }

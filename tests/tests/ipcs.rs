@@ -4,10 +4,9 @@
 //! and the machine-readable modes. Every test works inside its own private
 //! IPC namespace.
 
-mod ipc_support;
-
-use ipc_support::{ipc_sandbox, ipcs_snapshot, sh_ok, RichState, TZ};
-use nsutils_tests::{assert_same, differential, require_root, tool, Cmd, Sandbox};
+use nsutils_tests::suite::ipc::{ipc_sandbox, ipcs_snapshot, long_name_uid, sh_ok, RichState, TZ};
+use nsutils_tests::suite::setpriv_nobody;
+use nsutils_tests::{assert_same, differential, require_root, tool, Sandbox};
 
 const RESOURCES: &[&[&str]] =
     &[&[], &["-q"], &["-m"], &["-s"], &["-q", "-m"], &["-m", "-s"], &["-a"], &["-s", "-q", "-m"]];
@@ -121,11 +120,7 @@ fn ordinary_users_see_the_same_as_with_util_linux() {
         &["-q", "-i", "1"],
         &["-s", "-i", "4"],
     ] {
-        let (ours, theirs) = differential("ipcs", args, |c| {
-            let c = c.command();
-            let nobody = ["--reuid", "65534", "--regid", "65534", "--clear-groups"];
-            state.sb.wrap(Cmd::new("setpriv").args(nobody).arg(c.get_program()).args(c.get_args()).env("TZ", TZ))
-        });
+        let (ours, theirs) = differential("ipcs", args, |c| state.sb.wrap(setpriv_nobody(c.env("TZ", TZ))));
         assert_same(&ours, &theirs);
     }
 }
@@ -213,7 +208,9 @@ fn bad_arguments_match_util_linux() {
     );
 }
 
-/// Values from util-linux's default listing, keyed by id: (key, owner, perms, size, count).
+/// The fields of the object rows of one section of util-linux's text: in
+/// the default listing (key, id, owner, perms, size, count), in `-c` (id,
+/// perms, cuid, cgid, uid, gid).
 fn listing_rows(text: &str, section: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut inside = false;
@@ -222,7 +219,7 @@ fn listing_rows(text: &str, section: &str) -> Vec<Vec<String>> {
             inside = l.contains(section);
             continue;
         }
-        if inside && l.starts_with("0x") {
+        if inside && l.starts_with(|c: char| c.is_ascii_digit()) {
             rows.push(l.split_whitespace().map(str::to_string).collect());
         }
     }
@@ -247,19 +244,28 @@ fn json_has_every_object_with_numbers() {
             ("Semaphore", "semaphores", "semid", "nsems"),
         ] {
             let rows = listing_rows(&text, section);
+            let crows = listing_rows(&creators, section);
             let recs = j[name].as_array().unwrap_or_else(|| panic!("{name} missing: {}", out.stdout));
             assert_eq!(recs.len(), rows.len(), "{name}");
-            for (rec, row) in recs.iter().zip(&rows) {
+            assert_eq!(recs.len(), crows.len(), "{name} in -c");
+            // a name, or the id when it has none
+            let name_of = |rec: &serde_json::Value, name: &str, id: &str| {
+                rec[name].as_str().map(str::to_string).unwrap_or_else(|| rec[id].to_string())
+            };
+            for ((rec, row), crow) in recs.iter().zip(&rows).zip(&crows) {
                 assert_eq!(format!("0x{:08x}", rec["key"].as_u64().unwrap()), row[0]);
                 assert_eq!(rec[id_field].as_i64().unwrap().to_string(), row[1]);
-                let owner = rec["owner"].as_str().map(str::to_string).unwrap_or_else(|| rec["uid"].to_string());
+                let owner = name_of(rec, "owner", "uid");
                 assert!(owner.starts_with(&row[2]), "{owner} vs {}", row[2]);
                 assert_eq!(format!("{:o}", rec["perms"].as_u64().unwrap()), row[3]);
                 assert_eq!(rec[size_field].as_u64().unwrap().to_string(), row[4]);
                 assert!(rec["change_time"].as_i64().unwrap() > 1_000_000_000);
-                // the creators' view agrees on cuid/gid names
-                let crow = creators.lines().find(|l| l.split_whitespace().next() == Some(row[1].as_str()));
-                assert!(crow.is_some());
+                // the creators' view agrees on the creator and owner names
+                // (not cut to 10 characters there)
+                let names = [("cuser", "cuid"), ("cgroup", "cgid"), ("owner", "uid"), ("group", "gid")];
+                let want: Vec<String> = names.iter().map(|(n, id)| name_of(rec, n, id)).collect();
+                assert_eq!(crow[0], row[1], "{name} in -c");
+                assert_eq!(crow[2..], want, "{name} {}", row[1]);
             }
         }
         assert_eq!(j["sharedmemory"][5]["dest"], true);
@@ -314,7 +320,7 @@ fn raw_and_noheadings() {
     }
     // names are never cut in raw output; unknown ones are numbers
     assert!(raw.stdout.contains(" 12345 12345 "), "{}", raw.stdout);
-    if let Some(uid) = ipc_support::long_name_uid() {
+    if let Some(uid) = long_name_uid() {
         let name = nsutils_tests::Cmd::new("id").args(["-nu", &uid.to_string()]).run().stdout.trim().to_string();
         assert!(raw.stdout.contains(&format!(" {name} ")), "{}", raw.stdout);
     }

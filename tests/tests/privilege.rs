@@ -19,6 +19,8 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use nsutils_tests::suite::ipc::sysv_objects;
+use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{
     ns_link, require_root, tool, tool_path, util_linux, Cmd, NetnsGuard, Output, Sandbox, Sleeper, TempDir, NOBODY,
     STD_PATH,
@@ -353,21 +355,10 @@ fn ipcrm_as_nobody_cannot_remove_roots_objects() {
     }
     let sandbox = Sandbox::new(&["-i"]);
     sandbox.sh("ipcmk -Q -p 0666 && ipcmk -M 4096 -p 0666 && ipcmk -S 2 -p 0666").success();
-    let state = || {
-        sandbox.sh("cat /proc/sysvipc/msg /proc/sysvipc/shm /proc/sysvipc/sem | awk '{print $1, $2, $3, $4}'").stdout
-    };
-    let before = state();
+    let before = sysv_objects(&sandbox);
+    assert_eq!(before.len(), 3, "{before:?}");
     let key = sandbox.sh("ipcs -q | awk '/^0x/ {printf \"%s\", $1; exit}'").stdout;
-    let as_nobody = |args: &[&str]| {
-        sandbox
-            .wrap(
-                Cmd::new("setpriv")
-                    .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                    .arg(tool_path("ipcrm-rs"))
-                    .args(args),
-            )
-            .run()
-    };
+    let as_nobody = |args: &[&str]| sandbox.wrap(setpriv_nobody(tool("ipcrm-rs").args(args))).run();
     for args in [&["-q", "0"][..], &["-m", "0"], &["-s", "0"], &["-Q", key.as_str()]] {
         let out = as_nobody(args);
         refused(&out, "ipcrm-rs", "permission denied for id (0)");
@@ -375,25 +366,16 @@ fn ipcrm_as_nobody_cannot_remove_roots_objects() {
     let out = as_nobody(&["-a"]);
     out.code(1);
     assert!(out.stderr.lines().all(|l| l.starts_with("ipcrm-rs: ")), "{}", out.stderr);
-    assert_eq!(state(), before, "nobody removed root's objects");
+    assert_eq!(sysv_objects(&sandbox), before, "nobody removed root's objects");
     // util-linux agrees on the status
-    let theirs = sandbox
-        .wrap(Cmd::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups", "ipcrm", "-q", "0"]))
-        .run();
+    let theirs = sandbox.wrap(setpriv_nobody(util_linux("ipcrm").args(["-q", "0"]))).run();
     assert_eq!(theirs.code, Some(1));
     // what nobody makes, nobody owns and may remove
-    let made = sandbox
-        .wrap(
-            Cmd::new("setpriv")
-                .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-                .arg(tool_path("ipcmk-rs"))
-                .arg("-Q"),
-        )
-        .run();
+    let made = sandbox.wrap(setpriv_nobody(tool("ipcmk-rs").arg("-Q"))).run();
     made.success();
     let id = made.stdout.split_whitespace().last().unwrap().to_string();
     let owner = sandbox.sh(&format!("awk '$2 == {id} {{print $8}}' /proc/sysvipc/msg")).stdout;
     assert_eq!(owner.trim(), NOBODY.to_string(), "the queue is not nobody's");
     as_nobody(&["-q", &id]).success().no_stderr();
-    assert_eq!(state(), before);
+    assert_eq!(sysv_objects(&sandbox), before);
 }

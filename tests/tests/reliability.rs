@@ -19,6 +19,7 @@
 
 use std::path::Path;
 
+use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{
     is_mounted, require_root, tool_path, util_linux, wait_until, zombies, Cmd, Output, Sandbox, Sleeper, TempDir,
     STD_PATH,
@@ -490,15 +491,9 @@ fn unshare_rs_newuidmap_helpers_as_nobody() {
         std::fs::write(dir.join(name), line).unwrap();
         sandbox.sh(&format!("mount --bind {} /etc/{name}", dir.join(name).display())).success();
     }
+    // (the wrapper as root: setpriv makes it nobody inside the sandbox)
     let as_nobody = |argv: &[String]| {
-        let c = Cmd::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "bash", "-c"])
-            .arg("exec 5</etc/hostname 7>/dev/null; exec \"$@\"")
-            .arg("bash")
-            .args(argv)
-            .args(PROBE)
-            .env("PATH", STD_PATH);
-        sandbox.wrap(c).run()
+        sandbox.wrap(setpriv_nobody(with_fds(As::Root, argv, Program::Probe).env("PATH", STD_PATH))).run()
     };
     let base = as_nobody(&[]);
     base.success();

@@ -22,6 +22,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nsutils_tests::suite::ipc::sysv_objects;
 use nsutils_tests::{
     env_count, is_foreign, mount_table, processes_with_env, require_root, tool_path, unique_name, util_linux, Cmd,
     Sandbox, Sleeper, TempDir,
@@ -134,13 +135,6 @@ fn netns() -> (Vec<String>, Vec<String>) {
     (files, listed)
 }
 
-/// The objects `ipcs` shows inside the sandbox (rows that start with a key).
-fn ipc_rows(sandbox: &Sandbox) -> Vec<String> {
-    let out = sandbox.sh("ipcs -a");
-    out.success();
-    out.stdout.lines().filter(|l| l.starts_with("0x")).map(str::to_string).collect()
-}
-
 #[test]
 fn many_mixed_runs_leave_nothing_behind() {
     if !require_root("many_mixed_runs_leave_nothing_behind") {
@@ -166,15 +160,13 @@ fn many_mixed_runs_leave_nothing_behind() {
         util_linux("unshare").args(["--kill-child", "-f", "-r", "-n", "-u", "sleep", "100000"]).as_nobody(),
     );
     // a private mount for the persistence files and tmpfs mounts
-    let dir = TempDir::new("lo");
+    let dir = TempDir::private("lo");
     let d = dir.path().display().to_string();
-    Cmd::new("mount").args(["--bind", &d, &d]).run().success();
-    Cmd::new("mount").args(["--make-private", &d]).run().success();
     let marker = unique_name("mark");
 
     let mounts_before = mount_table();
     let netns_before = netns();
-    let ipc_before = ipc_rows(&sandbox);
+    let ipc_before = sysv_objects(&sandbox);
     assert!(ipc_before.is_empty(), "a fresh sandbox has IPC objects: {ipc_before:?}");
 
     let subst = |template: &str, i: usize| {
@@ -266,7 +258,7 @@ fn many_mixed_runs_leave_nothing_behind() {
         .collect();
     assert!(survivors.is_empty(), "processes left behind: {described:?}");
     // the private IPC namespace the runs shared is still empty
-    assert_eq!(ipc_rows(&sandbox), ipc_before, "IPC objects left behind");
+    assert_eq!(sysv_objects(&sandbox), ipc_before, "IPC objects left behind");
     // no mount and no network namespace came or went
     let mounts_after = mount_table();
     let diff: Vec<String> = mounts_after

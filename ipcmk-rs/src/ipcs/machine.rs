@@ -344,20 +344,23 @@ fn json_array(out: &mut String, records: &[Record], indent: usize) {
     out.push(']');
 }
 
-/// The report as JSON (3-space indentation, like util-linux's JSON).
-pub fn json(report: &Report, names: &mut NameCache) -> String {
-    let secs = sections(report, names);
-    let mut out = String::from("{\n");
-    for (i, s) in secs.iter().enumerate() {
+/// The members of the JSON object for the report (3-space indentation,
+/// like util-linux's JSON), separated by `,\n`, without the braces around
+/// them and without a final newline: the output is `{\n`, the members of
+/// each part of the report joined by `,\n`, and `\n}\n`.
+pub fn json_members(report: &Report, names: &mut NameCache) -> String {
+    let mut out = String::new();
+    for (i, s) in sections(report, names).iter().enumerate() {
+        if i > 0 {
+            out.push_str(",\n");
+        }
         let _ = write!(out, "   \"{}\": ", s.name);
         if s.single {
             json_object(&mut out, &s.records[0], 3);
         } else {
             json_array(&mut out, &s.records, 3);
         }
-        out.push_str(if i + 1 < secs.len() { ",\n" } else { "\n" });
     }
-    out.push_str("}\n");
     out
 }
 
@@ -418,6 +421,11 @@ pub fn raw(report: &Report, noheadings: bool, names: &mut NameCache) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The report as a whole JSON document.
+    fn json(report: &Report, names: &mut NameCache) -> String {
+        format!("{{\n{}\n}}\n", json_members(report, names))
+    }
 
     fn sample() -> Report {
         let perm = Perm { key: -2, uid: 0, gid: 0, cuid: 3_999_999_999, cgid: 0, mode: 0o644 };

@@ -264,6 +264,23 @@ pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
     })
 }
 
+impl Plan {
+    /// The plan split by resource, in the order they are printed (queues,
+    /// segments, semaphores), each part asking for one; `-i` is one part.
+    /// Each part is read and printed before the next is read, as util-linux
+    /// does, so only one kind's objects are held at a time.
+    fn parts(&self) -> Vec<Plan> {
+        if self.id.is_some() {
+            return vec![*self];
+        }
+        let one = |msg, shm, sem| Plan { msg, shm, sem, ..*self };
+        [(self.msg, one(true, false, false)), (self.shm, one(false, true, false)), (self.sem, one(false, false, true))]
+            .into_iter()
+            .filter_map(|(wanted, part)| wanted.then_some(part))
+            .collect()
+    }
+}
+
 /// Run `ipcs-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
     let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
@@ -271,18 +288,28 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     };
     // extra operands are ignored, as util-linux does
     let plan = plan(&parsed.opts)?;
-    let report = gather(&plan, Source::from_env())?;
-    if let Report::NotFound(_, id) = report {
-        warn(format!("id {id} not found"));
-    }
+    let source = Source::from_env();
     let mut names = NameCache::new();
-    let bytes = match plan.output {
-        Output::Text => text::render(&plan, &report, &mut names),
-        Output::Json => machine::json(&report, &mut names),
-        Output::Raw => machine::raw(&report, plan.noheadings, &mut names),
-    };
     let mut out = prog::stdout();
-    out.write_all(bytes.as_bytes()).map_err(|e| prog::write_error(&e))?;
+    let mut write = |text: &str| out.write_all(text.as_bytes()).map_err(|e| prog::write_error(&e));
+    for (i, part) in plan.parts().iter().enumerate() {
+        let first = i == 0;
+        let report = gather(part, source)?;
+        if let Report::NotFound(_, id) = report {
+            warn(format!("id {id} not found"));
+        }
+        match plan.output {
+            Output::Text => write(&text::render(part, &report, &mut names, first))?,
+            Output::Json => {
+                write(if first { "{\n" } else { ",\n" })?;
+                write(&machine::json_members(&report, &mut names))?;
+            }
+            Output::Raw => write(&machine::raw(&report, plan.noheadings, &mut names))?,
+        }
+    }
+    if plan.output == Output::Json {
+        write("\n}\n")?;
+    }
     out.finish()?;
     Ok(0)
 }
@@ -318,6 +345,19 @@ mod tests {
             plan_of(&["-m", "-i", "99999999999"]).unwrap_err().message(),
             "failed to parse id argument: '99999999999': Numerical result out of range"
         );
+    }
+
+    #[test]
+    fn parts_one_resource_each_in_print_order() {
+        let kinds = |args: &[&str]| -> Vec<(bool, bool, bool)> {
+            plan_of(args).unwrap().parts().iter().map(|p| (p.msg, p.shm, p.sem)).collect()
+        };
+        let all = vec![(true, false, false), (false, true, false), (false, false, true)];
+        assert_eq!(kinds(&[]), all);
+        assert_eq!(kinds(&["-s", "-m", "-l"]), all[1..]);
+        assert_eq!(kinds(&["-q", "-i", "3"]), all[..1]);
+        let p = plan_of(&["-m", "-t", "--human", "--noheadings"]).unwrap();
+        assert_eq!(p.parts(), vec![p]);
     }
 
     #[test]

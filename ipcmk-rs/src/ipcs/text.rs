@@ -375,11 +375,12 @@ pub fn page_size() -> u64 {
     }
 }
 
-/// Render a report in util-linux's layout.
-pub fn render(plan: &Plan, report: &Report, names: &mut NameCache) -> String {
+/// Render a report in util-linux's layout; `first`: the report is the
+/// first part of the output, which starts with a blank line.
+pub fn render(plan: &Plan, report: &Report, names: &mut NameCache, first: bool) -> String {
     let mut t = Text { out: String::new(), names, unit: plan.unit, headings: !plan.noheadings };
-    // the blank line that starts every report (none for an unknown -i id)
-    if !matches!(report, Report::NotFound(..)) && t.headings {
+    // the blank line that starts the output (none for an unknown -i id)
+    if first && !matches!(report, Report::NotFound(..)) && t.headings {
         t.out.push('\n');
     }
     match report {
@@ -463,7 +464,7 @@ mod tests {
     #[test]
     fn empty_listing_layout() {
         let r = Report::Lists { msg: Some(vec![]), shm: Some(vec![]), sem: Some(vec![]) };
-        let s = render(&plan(Format::Default, Unit::Default), &r, &mut NameCache::new());
+        let s = render(&plan(Format::Default, Unit::Default), &r, &mut NameCache::new(), true);
         assert_eq!(
             s,
             "\n------ Message Queues --------\nkey        msqid      owner      perms      used-bytes   messages    \n\n\
@@ -474,6 +475,7 @@ mod tests {
             &plan(Format::Pid, Unit::Default),
             &Report::Lists { msg: None, shm: None, sem: Some(vec![]) },
             &mut NameCache::new(),
+            true,
         );
         assert_eq!(s, "\n\n");
     }
@@ -483,18 +485,18 @@ mod tests {
         let perm = Perm { key: -1, uid: 0, gid: 0, cuid: 0, cgid: 0, mode: 0o1600 };
         let shm = Shm { id: 3, perm, size: 1536, nattch: 1, ..Shm::default() };
         let r = Report::Lists { msg: None, shm: Some(vec![shm]), sem: None };
-        let s = render(&plan(Format::Default, Unit::Human), &r, &mut NameCache::new());
+        let s = render(&plan(Format::Default, Unit::Human), &r, &mut NameCache::new(), true);
         assert!(
             s.contains("0xffffffff 3          root       600          1.5K     1          dest         \n"),
             "{s:?}"
         );
         let l = ShmLimits { shmmni: 4096, shmmax: 18446744073692774399, shmall: 18446744073692774399, shmmin: 1 };
         let r = Report::Limits { msg: None, shm: Some(l), sem: None };
-        let s = render(&plan(Format::Limits, Unit::Default), &r, &mut NameCache::new());
+        let s = render(&plan(Format::Limits, Unit::Default), &r, &mut NameCache::new(), true);
         assert!(s.contains("max seg size (kbytes) = 18014398509465599\n"), "{s}");
         if page_size() == 4096 {
             assert!(s.contains("max total shared memory (kbytes) = 18446744073709551612\n"), "{s}");
-            let s = render(&plan(Format::Limits, Unit::Bytes), &r, &mut NameCache::new());
+            let s = render(&plan(Format::Limits, Unit::Bytes), &r, &mut NameCache::new(), true);
             assert!(s.contains("max total shared memory (bytes) = 18446744073709547520\n"), "{s}");
         }
     }

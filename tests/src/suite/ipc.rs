@@ -1,16 +1,16 @@
-//! Shared pieces of the IPC tests (ipc.rs, ipcs.rs): private IPC (and
-//! mount) namespaces to work in, a rich set of objects, and a small helper
-//! that sends messages, sets semaphores and attaches segments from inside a
+//! Shared pieces of the IPC tests (ipc.rs, ipcs.rs, and the cross-tool
+//! suites): private IPC (and mount) namespaces to work in, a rich set of
+//! objects, snapshots of what a namespace holds, and a small helper that
+//! sends messages, sets semaphores and attaches segments from inside a
 //! sandbox (python3 + ctypes: the test process itself must stay in the
 //! host's IPC namespace).
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 
-use nsutils_tests::{util_linux, ChildGuard, Cmd, Output, Sandbox, TempDir};
+use crate::{util_linux, ChildGuard, Cmd, Output, Sandbox, TempDir};
 
 /// msgsnd / msgrcv / semset / semop / lock / attach, from inside a sandbox.
-pub const HELPER_PY: &str = r#"
+const HELPER_PY: &str = r#"
 import ctypes, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 op, args = sys.argv[1], [int(a) for a in sys.argv[2:] if a.lstrip('-').isdigit()]
@@ -53,7 +53,7 @@ pub fn ipc_sandbox() -> Sandbox {
 }
 
 /// Run the helper inside `sb`, asserting success.
-pub fn helper(sb: &Sandbox, args: &[&str]) {
+fn helper(sb: &Sandbox, args: &[&str]) {
     sb.wrap(Cmd::new("python3").arg("-c").arg(HELPER_PY).args(args)).run().success();
 }
 
@@ -67,7 +67,7 @@ pub fn sh_ok(sb: &Sandbox, script: &str) -> Output {
 
 /// Attach segments from a process kept alive inside `sb` until the guard
 /// is dropped.
-pub fn attach(sb: &Sandbox, ids: &[&str]) -> ChildGuard {
+fn attach(sb: &Sandbox, ids: &[&str]) -> ChildGuard {
     let mut child = sb.wrap(Cmd::new("python3").arg("-c").arg(HELPER_PY).arg("attach").args(ids)).spawn();
     let mut line = String::new();
     BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read helper");
@@ -86,6 +86,16 @@ pub fn ipcs_snapshot(sb: &Sandbox, args: &[&str]) -> String {
 /// Every object of the sandbox (keys included), for before/after checks.
 pub fn all_objects(sb: &Sandbox) -> String {
     ipcs_snapshot(sb, &["-a"])
+}
+
+/// The System V objects of the sandbox's IPC namespace, one line each: its
+/// kind (`msg`, `shm`, `sem`) and the first fields of its `/proc/sysvipc`
+/// row — key, id, perms, and the bytes queued, the segment's size or the
+/// number of semaphores. For before/after checks of commands that must
+/// change nothing (or leave nothing).
+pub fn sysv_objects(sb: &Sandbox) -> Vec<String> {
+    let script = "for f in msg shm sem; do tail -n +2 /proc/sysvipc/$f | awk -v f=$f '{print f, $1, $2, $3, $4}'; done";
+    sh_ok(sb, script).stdout.lines().map(str::to_string).collect()
 }
 
 /// A private IPC and mount namespace whose `/dev` is a private tmpfs with
@@ -158,6 +168,8 @@ pub fn long_name_uid() -> Option<u32> {
 
 impl RichState {
     /// Build it.
+    // (no Default: building it makes a namespace and objects)
+    #[allow(clippy::new_without_default)]
     pub fn new() -> RichState {
         let sb = ipc_sandbox();
         let long = long_name_uid().unwrap_or(4242);
