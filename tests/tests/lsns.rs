@@ -28,6 +28,12 @@ ino() { stat -Lc %i "/proc/$2/ns/$1"; }
 comm_is() { [ "$(cat /proc/$1/comm 2>/dev/null)" = "$2" ]; }
 child_of() { cat /proc/$1/task/$1/children 2>/dev/null | awk '{print $1}'; }
 wait_for() { local n=0; until eval "$1"; do sleep 0.01; n=$((n+1)); [ $n -lt 1000 ] || { echo "state: timed out: $1" >&2; exit 99; }; done; }
+# namespaces held by bind mounts in the mount table this namespace copied
+# (the host's `ip netns`, docker, other tests) are not part of the state
+for _ in 1 2 3 4; do
+  awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "nsfs") print $5; break } }' /proc/self/mountinfo |
+    while read -r m; do umount -l "$(printf '%b' "$m")"; done
+done
 D=$WORK/m; mkdir -p "$D"; mount -t tmpfs tmpfs "$D"
 mkdir -p /run/netns; mount -t tmpfs tmpfs /run/netns
 sleep 1000 & P_PLAIN=$!
@@ -62,7 +68,9 @@ for v in P_PLAIN P_USERNS P_USERNS_CHILD P_UTSIPC P_NET P_CGROUP P_TIME P_MNT P_
   echo "$v=${!v}" >> "$OUT/vars"
 done
 echo "D=$D" >> "$OUT/vars"
-tty() { local cols=$1; shift; script -qec "stty cols $cols rows 50; $(printf '%q ' "$@")" /dev/null </dev/null | tr -d '\r'; }
+# (no pipeline: a `| tr` beside script may not be forked yet when lsns
+# counts the processes, so NPROCS would differ between the two runs)
+tty() { local cols=$1; shift; script -qec "stty cols $cols rows 50; $(printf '%q ' "$@")" /dev/null </dev/null >"$WORK/tty.raw"; tr -d '\r' <"$WORK/tty.raw"; }
 "#;
 
 /// Runs each case through util-linux (`lsns` from PATH) and ours (under

@@ -280,24 +280,31 @@ fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
     let dir = TempDir::private("lsnsmnt");
     let file = dir.join("user");
     std::fs::write(&file, b"").unwrap();
-    // a user namespace held only by a bind mount, made and unmounted in a loop
+    // a user namespace held only by a bind mount, made and unmounted in a
+    // loop, in a mount namespace of its own: the binds never reach the host's
+    // mount table (where other tests copy it) and go when the loop does
     let script = format!(
         "while [ ! -e {d}/stop ]; do {us} --user={f} -r true && umount {f}; done",
         d = dir.path().display(),
         us = tool_path("unshare-rs").display(),
         f = file.display()
     );
-    let mut looper = Cmd::new("sh").args(["-c", &script]).command();
+    let mut looper = util_linux("unshare").args(["-m", "--propagation", "private", "sh", "-c", &script]).command();
     looper.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
     let mut looper = nsutils_tests::ChildGuard(looper.spawn().expect("loop"));
+    // lsns-rs reads the bind mounts of the mount namespace it runs in
+    let pid = looper.0.id().to_string();
     let runs = runs() * 3 / 10;
+    let mut seen = 0;
     for i in 0..runs {
         let args: &[&str] = if i % 2 == 0 { &["-r", "-T"] } else { &["-J", "--tree=parent", "-t", "user"] };
-        check_lsns(args, &tool("lsns-rs").args(args).run());
+        let out = util_linux("nsenter").args(["-t", &pid, "-m", "--"]).arg(tool_path("lsns-rs")).args(args).run();
+        check_lsns(args, &out);
+        seen += usize::from(out.stdout.contains("\"nprocs\": 0,"));
     }
+    // the race is only exercised if the bind-held namespace was listed
+    assert!(seen > 0, "no run saw the namespace the bind mount holds");
     std::fs::write(dir.join("stop"), b"").unwrap();
     let _ = looper.0.wait();
-    if nsutils_tests::is_mounted(&file) {
-        Cmd::new("umount").arg(&file).run().success();
-    }
+    assert!(!nsutils_tests::is_mounted(&file), "the loop's bind mount reached this mount namespace");
 }
