@@ -459,6 +459,8 @@ fn matrix() -> Vec<Case> {
         usage(rm(&["shm"], "not enough arguments", Same)),
         rm(&["shm", "abc"], "invalid id: abc", Same),
         rm(&["sem", "-x"], "invalid id: -x", Same),
+        // util-linux reads "" as id 0 and removes segment 0
+        rm(&["shm", ""], "invalid id: ", No),
         rm(&["msg", "99999"], "invalid id (99999)", Same),
         rm(&["--posix-shmem", "noslash"], "name `noslash' not found", No),
         rm(&["--posix-mqueue", "/nonexistent"], "name `/nonexistent' not found", No),
