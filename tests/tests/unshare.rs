@@ -557,6 +557,39 @@ fn binfmt_misc_of_its_own() {
     out.stderr_has("hint: ");
 }
 
+/// `-l` registers before `--root`: with the F flag the kernel opens the
+/// interpreter then, so it need not exist in the new root; without it the
+/// interpreter is looked up at exec time, inside the root, and is missing.
+#[test]
+fn binfmt_interpreter_fixed_before_chroot() {
+    if !require_root("binfmt_interpreter_fixed_before_chroot") {
+        return;
+    }
+    // the interpreter runs in a root without a loader: a static binary
+    let interp = nsutils_tests::container::musl_dir().join("lsns-rs");
+    if !interp.exists() {
+        skip(
+            "binfmt_interpreter_fixed_before_chroot",
+            &format!("no static {} (scripts/test.sh builds it)", interp.display()),
+        );
+        return;
+    }
+    let root = TempDir::new("bfroot");
+    // where binfmt_misc is mounted (on the new root's /proc)
+    std::fs::create_dir(root.join("proc")).unwrap();
+    let name = unique_name("b");
+    let file = format!("/x.{name}");
+    std::fs::write(root.join(&file[1..]), "not an ELF file\n").unwrap();
+    std::fs::set_permissions(root.join(&file[1..]), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let run = |flags: &str| {
+        let def = format!(":{name}:E::{name}::{}:{flags}", interp.display());
+        us().args(["-pf", "-r", "-R"]).arg(root.path()).args(["-l", &def, &file]).run()
+    };
+    // lsns-rs ran, with the file as its argument
+    run("F").fails_with("lsns-rs", &format!("invalid namespace argument: '{file}'"), 1);
+    run("").fails_with("unshare-rs", &format!("failed to execute {file}: No such file or directory"), 127);
+}
+
 #[test]
 fn environment_options() {
     if !require_root("environment_options") {
