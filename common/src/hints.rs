@@ -77,6 +77,9 @@ pub fn namespace_error(call: Call, errno: i32, types: &[NsType], probe: &Probe) 
             if let Some(h) = limits(types, probe) {
                 return Some(h);
             }
+            if errno == libc::ENOSPC {
+                return Some(limit_reached(types, probe));
+            }
             if errno == libc::EUSERS {
                 return Some("too many nested user or PID namespaces (the kernel allows 32 levels)".into());
             }
@@ -121,6 +124,29 @@ fn limits(types: &[NsType], probe: &Probe) -> Option<String> {
         .iter()
         .find(|ty| probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces")) == Some(0))
         .map(|ty| format!("{ty} namespaces are disabled (sysctl user.max_{ty}_namespaces = 0)"))
+}
+
+/// ENOSPC with no limit at 0: a limit was reached, here or in an ancestor
+/// user namespace (each level's count is checked against its own limit),
+/// or the 32-level nesting limit of user and PID namespaces.
+fn limit_reached(types: &[NsType], probe: &Probe) -> String {
+    let limits: Vec<String> = types
+        .iter()
+        .filter_map(|ty| {
+            let name = format!("user.max_{ty}_namespaces");
+            probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces")).map(|n| format!("{name} = {n}"))
+        })
+        .collect();
+    let limits = if limits.is_empty() { "user.max_*_namespaces".to_string() } else { limits.join(", ") };
+    let nesting = if types.iter().any(|t| matches!(t, NsType::User | NsType::Pid)) {
+        ", or 32 nested user or PID namespaces"
+    } else {
+        ""
+    };
+    format!(
+        "a limit on the number of namespaces was reached (sysctl {limits}, \
+         here or in a parent user namespace{nesting})"
+    )
 }
 
 fn seccomp_advice() -> String {
@@ -220,5 +246,12 @@ mod tests {
         let h = namespace_error(Call::Create, libc::ENOSPC, &[NsType::Net], &Probe::at(&f.0, 0)).unwrap();
         assert!(h.contains("user.max_net_namespaces = 0"), "{h}");
         assert_eq!(namespace_error(Call::Create, libc::EBUSY, &[NsType::Net], &Probe::at(&f.0, 0)), None);
+        // a limit above 0 that was reached
+        f.set("proc/sys/user/max_net_namespaces", "3");
+        f.set("proc/sys/user/max_uts_namespaces", "9");
+        let h = namespace_error(Call::Create, libc::ENOSPC, &[NsType::Net, NsType::Uts], &Probe::at(&f.0, 0)).unwrap();
+        assert!(h.contains("reached (sysctl user.max_net_namespaces = 3, user.max_uts_namespaces = 9, here or in a parent user namespace)"), "{h}");
+        let h = namespace_error(Call::Create, libc::ENOSPC, &[NsType::Pid], &Probe::at(&f.0, 0)).unwrap();
+        assert!(h.contains("(sysctl user.max_*_namespaces, here or in a parent user namespace, or 32 nested"), "{h}");
     }
 }

@@ -1,0 +1,117 @@
+//! When the kernel refuses: real refusals, not fake /proc trees (those are
+//! the unit tests of `nsutils_common::hints`). A container runtime's
+//! seccomp filter failing unshare(2)/setns(2), namespace limits set to 0
+//! or reached, user namespaces disabled. Each failure must keep
+//! util-linux's message and exit status, plus one `hint:` line naming the
+//! cause, which util-linux does not give.
+//!
+//! The limits are per user namespace (`/proc/sys/user/*` shows and sets
+//! the limits of the caller's), so every limit here is lowered inside a
+//! fresh user namespace made by util-linux's `unshare -U -r`, never on the
+//! host, and goes with it.
+
+use nsutils_tests::{require_root, tool, tool_path, util_linux, without_hints, Cmd, Output, Sandbox};
+
+const SECCOMP_HINT: &str =
+    "hint: a seccomp filter is active (a container?); its runtime must allow unshare/setns/mount";
+
+/// Stdout, stderr without the hint, and the exit status are util-linux's.
+#[track_caller]
+fn same_error(ours: &Output, theirs: &Output) {
+    nsutils_tests::assert_same_with(ours, theirs, |s| without_hints(s).replace("unshare-rs: ", "unshare: "));
+}
+
+#[test]
+fn a_seccomp_filter_is_named() {
+    if !require_root("a_seccomp_filter_is_named") {
+        return;
+    }
+    for errno in [libc::EPERM, libc::ENOSYS] {
+        let ours = tool("unshare-rs").args(["-n", "true"]).seccomp_deny(&[libc::SYS_unshare], errno).run();
+        let theirs = util_linux("unshare").args(["-n", "true"]).seccomp_deny(&[libc::SYS_unshare], errno).run();
+        let text = if errno == libc::EPERM { "Operation not permitted" } else { "Function not implemented" };
+        ours.fails_with("unshare-rs", &format!("unshare failed: {text}"), 1);
+        ours.stderr_is(&format!("unshare-rs: unshare failed: {text}\nunshare-rs: {SECCOMP_HINT}\n"));
+        same_error(&ours, &theirs);
+    }
+    // setns: both ways of entering (a pidfd, and the /proc/PID/ns files)
+    let target = Sandbox::new(&["-n"]);
+    let pid = target.pid().to_string();
+    for no_pidfd in ["", "1"] {
+        let ours = tool("nsenter-rs")
+            .args(["-t", &pid, "-n", "true"])
+            .env("NSUTILS_NO_PIDFD", no_pidfd)
+            .seccomp_deny(&[libc::SYS_setns], libc::EPERM)
+            .run();
+        ours.fails_with("nsenter-rs", "reassociate to namespace 'ns/net' failed: Operation not permitted", 1);
+        ours.stderr_has(&format!("\nnsenter-rs: {SECCOMP_HINT}\n"));
+    }
+    let theirs = util_linux("nsenter").args(["-t", &pid, "-n", "true"]).seccomp_deny(&[libc::SYS_setns], libc::EPERM);
+    theirs.run().fails_with("nsenter", "reassociate to namespace 'ns/net' failed: Operation not permitted", 1);
+    // the filter is real: without it the same calls work
+    tool("unshare-rs").args(["-n", "true"]).run().success();
+    tool("nsenter-rs").args(["-t", &pid, "-n", "true"]).run().success();
+}
+
+/// `unshare -U -r sh -c 'echo VALUE > /proc/sys/user/max_TYPE_namespaces;
+/// exec CMD…'`: CMD runs as root of a user namespace with that limit.
+fn with_limit(limit: &str, value: u32, cmd: &[&str]) -> Output {
+    let script = format!("echo {value} > /proc/sys/user/max_{limit}_namespaces && exec \"$@\"");
+    util_linux("unshare").args(["-U", "-r", "sh", "-c", &script, "sh"]).args(cmd).run()
+}
+
+#[test]
+fn namespace_limits_are_named() {
+    if !require_root("namespace_limits_are_named") {
+        return;
+    }
+    let us = tool_path("unshare-rs");
+    let us = us.to_str().unwrap();
+    // a type disabled
+    let ours = with_limit("net", 0, &[us, "-n", "true"]);
+    same_error(&ours, &with_limit("net", 0, &["unshare", "-n", "true"]));
+    ours.stderr_is(
+        "unshare-rs: unshare failed: No space left on device\n\
+         unshare-rs: hint: net namespaces are disabled (sysctl user.max_net_namespaces = 0)\n",
+    );
+    // user namespaces disabled (the kernel says ENOSPC, not EPERM)
+    let ours = with_limit("user", 0, &[us, "-r", "true"]);
+    same_error(&ours, &with_limit("user", 0, &["unshare", "-r", "true"]));
+    ours.stderr_has("unshare-rs: hint: user namespaces are disabled (sysctl user.max_user_namespaces = 0)\n");
+    // a limit of 1, reached by the outer unshare-rs
+    let ours = with_limit("uts", 1, &[us, "-u", us, "-u", "true"]);
+    same_error(&ours, &with_limit("uts", 1, &["unshare", "-u", "unshare", "-u", "true"]));
+    ours.stderr_is(
+        "unshare-rs: unshare failed: No space left on device\n\
+         unshare-rs: hint: a limit on the number of namespaces was reached \
+         (sysctl user.max_uts_namespaces = 1, here or in a parent user namespace)\n",
+    );
+    // and with the limit one higher, the same command works
+    with_limit("uts", 2, &[us, "-u", us, "-u", "true"]).success().no_stderr();
+}
+
+/// Nesting: PID namespaces nest at most 32 levels below the initial one;
+/// one more fails with ENOSPC, and the hint names the nesting limit too.
+/// Each level is an unshare-rs -fp.
+#[test]
+fn nesting_limit_is_named() {
+    if !require_root("nesting_limit_is_named") {
+        return;
+    }
+    // our level: NSpid lists our PID in each PID namespace from the initial one
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let nspid = status.lines().find_map(|l| l.strip_prefix("NSpid:")).expect("NSpid in /proc/self/status");
+    let free = 32 - (nspid.split_whitespace().count() - 1);
+    let us = tool_path("unshare-rs");
+    let nested = |levels: usize| {
+        let mut cmd = Cmd::new(&us).arg("-fp");
+        for _ in 1..levels {
+            cmd = cmd.arg(&us).arg("-fp");
+        }
+        cmd.arg("true").run()
+    };
+    nested(free).success().no_stderr();
+    let out = nested(free + 1);
+    out.fails_with("unshare-rs", "unshare failed: No space left on device", 1);
+    out.stderr_has("or 32 nested user or PID namespaces)\n");
+}
