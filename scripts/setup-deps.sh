@@ -12,6 +12,8 @@ have setpriv || need+=(util-linux)
 have python3 || need+=(python3)
 have bash || need+=(bash)
 have ps || need+=(procps)
+# unshare-rs --kill-child: a race held open by strace's syscall delay injection
+have strace || need+=(strace)
 # newuidmap/newgidmap: unshare-rs ID ranges as an ordinary user (tests)
 have newuidmap || need+=(uidmap)
 # the lsns tests drive a terminal with script(1)

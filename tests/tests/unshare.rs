@@ -16,8 +16,8 @@ use std::time::Duration;
 
 use nsutils_tests::{
     assert_same_with, children_of, comm_of, differential, is_mounted, ns_link, proc_state, require_root, skip, tool,
-    unique_name, util_linux, wait_until, without_hints, without_proc_pids, Cmd, NetnsGuard, Output, Sandbox, TempDir,
-    STD_PATH,
+    tool_path, unique_name, util_linux, wait_until, without_hints, without_proc_pids, Cmd, NetnsGuard, Output, Sandbox,
+    TempDir, STD_PATH,
 };
 
 fn us() -> Cmd {
@@ -841,6 +841,52 @@ fn kill_child_when_unshare_rs_is_killed() {
         }
     }
     us().args(["--kill-child=FOO", "true"]).run().fails_with("unshare-rs", "unknown signal: FOO", 1);
+}
+
+/// The race `--kill-child` guards against: unshare-rs dies after the fork
+/// but before its child armed PR_SET_PDEATHSIG, so the signal never comes.
+/// strace holds the child at the prctl call while the test SIGKILLs the
+/// parent; the child must then see (through the parent's pidfd) that it is
+/// an orphan and exit 1, not run the program.
+#[test]
+fn kill_child_when_unshare_rs_died_before_the_signal_was_armed() {
+    if !Path::new("/usr/bin/strace").exists() {
+        skip("kill_child_when_unshare_rs_died_before_the_signal_was_armed", "no strace (scripts/setup-deps.sh)");
+        return;
+    }
+    let dir = TempDir::new("kcrace");
+    let trace = dir.join("trace");
+    let strace = Cmd::new("/usr/bin/strace")
+        .args(["-f", "-q", "-o"])
+        .arg(&trace)
+        .args(["-e", "trace=prctl,execve", "-e", "inject=prctl:delay_enter=2000000"])
+        .arg(tool_path("unshare-rs"))
+        .args(["--kill-child", "sleep", "30"]);
+    let mut strace = spawn(strace);
+    wait_until(10, "unshare-rs to start", || children_of(strace.pid()).len() == 1);
+    let parent = children_of(strace.pid())[0];
+    wait_until(10, "its child", || !children_of(parent).is_empty());
+    let child = children_of(parent)[0];
+    // the orphan is no longer in strace's tree: killed here if it outlives the test
+    struct Reap(u32);
+    impl Drop for Reap {
+        fn drop(&mut self) {
+            // SAFETY: kill has no memory effects; at worst a stale pid.
+            unsafe { libc::kill(self.0 as i32, libc::SIGKILL) };
+        }
+    }
+    let _orphan = Reap(child);
+    // SAFETY: as above; the parent is alive (the child is held in prctl).
+    unsafe { libc::kill(parent as i32, libc::SIGKILL) };
+    // strace ends when its last tracee does: well before `sleep 30` would
+    wait_until(15, "the child to exit", || dead(child));
+    strace.wait();
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let mine: Vec<&str> =
+        trace.lines().filter_map(|l| l.strip_prefix(&format!("{child} "))).map(str::trim_start).collect();
+    assert!(mine.iter().any(|l| l.starts_with("prctl(PR_SET_PDEATHSIG, SIGKILL")), "{trace}");
+    assert!(!mine.iter().any(|l| l.starts_with("execve(")), "the orphan ran the program:\n{trace}");
+    assert_eq!(mine.last(), Some(&"+++ exited with 1 +++"), "{trace}");
 }
 
 // ---------------------------------------------------------------- fd hygiene
