@@ -1,3 +1,4 @@
-fn main() {
-    nsutils_common::prog::main("lsns-rs", lsns_rs::run)
-}
+//! The `lsns-rs` binary (see the crate's library for the tool).
+#![cfg_attr(not(test), no_main)]
+
+nsutils_common::tool_main!("lsns-rs", lsns_rs::run);

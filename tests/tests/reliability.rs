@@ -513,3 +513,47 @@ fn unshare_rs_newuidmap_helpers_as_nobody() {
         assert_eq!(normalize(&out.stdout), base, "unshare-rs {mode:?} as nobody via newuidmap");
     }
 }
+
+/// Started with fds 0, 1 and 2 closed, every tool opens /dev/null in their
+/// place before anything else (the binaries skip std's start-up, which did
+/// this): no namespace file, pidfd or map file it opens may become a
+/// standard stream, and the program it runs finds 0–2 on /dev/null (util-linux
+/// leaves them closed, for the program's first open to take).
+#[test]
+fn closed_standard_fds_are_opened_on_dev_null() {
+    if !require_root("closed_standard_fds_are_opened_on_dev_null") {
+        return;
+    }
+    let dir = TempDir::new("stdfds");
+    let target = target(&["-n", "-u"]);
+    let pid = target.pid().to_string();
+    // the program writes where its 0-2 point into a file (bash redirects in
+    // the forked readlink, so the shell's own fds are what is read)
+    let probe = ["bash", "-c", "readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2 > \"$0\"; exit 3"];
+    let runs: [(&str, Vec<&str>); 4] = [
+        ("unshare-rs", vec!["-f", "-n", "-u", "-r"]),
+        ("unshare-rs", vec!["--kill-child", "-p", "--mount-proc"]),
+        ("nsenter-rs", vec!["-t", &pid, "-n", "-u"]),
+        ("nsenter-rs", vec!["-t", &pid, "-a"]),
+    ];
+    for (tool, args) in runs {
+        let out_file = dir.join("fds");
+        let _ = std::fs::remove_file(&out_file);
+        let out = Cmd::new("bash")
+            .args(["-c", "exec \"$@\" <&- >&- 2>&-", "bash"])
+            .arg(tool_path(tool))
+            .args(&args)
+            .args(probe)
+            .arg(&out_file)
+            .run();
+        assert_eq!(out.code, Some(3), "{tool} {args:?}: {}", out.stderr);
+        let targets = std::fs::read_to_string(&out_file).unwrap();
+        assert_eq!(targets, "/dev/null\n/dev/null\n/dev/null\n", "{tool} {args:?}");
+    }
+    // and the listing tools still run and exit as usual (stdout is /dev/null)
+    for (tool, args) in [("lsns-rs", &["-t", "user"][..]), ("ipcs-rs", &["-a"][..]), ("ipcmk-rs", &["--help"][..])] {
+        let out =
+            Cmd::new("bash").args(["-c", "exec \"$@\" <&- >&- 2>&-", "bash"]).arg(tool_path(tool)).args(args).run();
+        out.success().no_stderr();
+    }
+}

@@ -859,14 +859,16 @@ fn kill_child_when_unshare_rs_died_before_the_signal_was_armed() {
     let strace = Cmd::new("/usr/bin/strace")
         .args(["-f", "-q", "-o"])
         .arg(&trace)
-        .args(["-e", "trace=prctl,execve", "-e", "inject=prctl:delay_enter=2000000"])
+        .args(["-e", "trace=prctl,execve", "-e", "inject=prctl:delay_enter=3000000"])
         .arg(tool_path("unshare-rs"))
         .args(["--kill-child", "sleep", "30"]);
     let mut strace = spawn(strace);
-    wait_until(10, "unshare-rs to start", || children_of(strace.pid()).len() == 1);
-    let parent = children_of(strace.pid())[0];
-    wait_until(10, "its child", || !children_of(parent).is_empty());
-    let child = children_of(parent)[0];
+    // (strace forks short-lived children of its own to probe ptrace first)
+    let ours = |pid: u32| children_of(pid).into_iter().find(|&c| comm_of(c) == "unshare-rs");
+    wait_until(10, "unshare-rs to start", || ours(strace.pid()).is_some());
+    let parent = ours(strace.pid()).unwrap();
+    wait_until(10, "its child", || ours(parent).is_some());
+    let child = ours(parent).unwrap();
     // the orphan is no longer in strace's tree: killed here if it outlives the test
     struct Reap(u32);
     impl Drop for Reap {

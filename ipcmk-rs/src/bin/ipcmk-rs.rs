@@ -1,3 +1,4 @@
-fn main() {
-    nsutils_common::prog::main("ipcmk-rs", ipcmk_rs::ipcmk::run)
-}
+//! The `ipcmk-rs` binary (see the crate's library for the tool).
+#![cfg_attr(not(test), no_main)]
+
+nsutils_common::tool_main!("ipcmk-rs", ipcmk_rs::ipcmk::run);

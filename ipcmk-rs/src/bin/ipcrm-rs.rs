@@ -1,3 +1,4 @@
-fn main() {
-    nsutils_common::prog::main("ipcrm-rs", ipcmk_rs::ipcrm::run)
-}
+//! The `ipcrm-rs` binary (see the crate's library for the tool).
+#![cfg_attr(not(test), no_main)]
+
+nsutils_common::tool_main!("ipcrm-rs", ipcmk_rs::ipcrm::run);

@@ -1,3 +1,4 @@
-fn main() {
-    nsutils_common::prog::main("ipcs-rs", ipcmk_rs::ipcs::run)
-}
+//! The `ipcs-rs` binary (see the crate's library for the tool).
+#![cfg_attr(not(test), no_main)]
+
+nsutils_common::tool_main!("ipcs-rs", ipcmk_rs::ipcs::run);
