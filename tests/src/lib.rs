@@ -57,9 +57,22 @@ pub fn bin_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("NSUTILS_BIN_DIR") {
         return PathBuf::from(d);
     }
+    cargo_bin_dir()
+}
+
+/// The cargo target directory of this test executable (`target/<profile>`).
+fn cargo_bin_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("current_exe");
     // target/<profile>/deps/<test-binary>
     exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+}
+
+/// A binary of this crate (`nsutils-gen`): from the cargo target directory
+/// even when `NSUTILS_BIN_DIR` points the tests at other builds of the tools.
+pub fn helper_path(name: &str) -> PathBuf {
+    let p = cargo_bin_dir().join(name);
+    assert!(p.exists(), "{} is missing: build it first (`cargo build --workspace`)", p.display());
+    p
 }
 
 /// The path of one of our binaries; panics with advice when it is missing.

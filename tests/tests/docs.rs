@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use nsutils_tests::suite::files_below;
-use nsutils_tests::{specs, tool_path, Cmd, TempDir};
+use nsutils_tests::{helper_path, specs, tool_path, Cmd, TempDir};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
@@ -140,7 +140,7 @@ fn man_pages_render_with_man() {
 }
 
 fn generate_completions(dir: &Path) {
-    Cmd::new(tool_path("nsutils-gen")).arg("completions").arg(dir).run().success().no_stderr();
+    Cmd::new(helper_path("nsutils-gen")).arg("completions").arg(dir).run().success().no_stderr();
 }
 
 /// Complete `words` (the last one being completed) with the bash script.
@@ -211,7 +211,7 @@ fn make_install_and_uninstall() {
             .arg(format!("DESTDIR={}", dest.path().display()))
             .arg(format!("BINSRC={}", bin.display()))
             .arg(format!("COMPL={}", dest.join("gen").display()))
-            .arg(format!("GEN={}", tool_path("nsutils-gen").display()))
+            .arg(format!("GEN={}", helper_path("nsutils-gen").display()))
             .timeout(std::time::Duration::from_secs(300))
             .run()
     };
