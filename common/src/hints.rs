@@ -155,7 +155,17 @@ fn seccomp_advice() -> String {
 
 fn permission(call: Call, types: &[NsType], probe: &Probe) -> Option<String> {
     if probe.has_cap_sys_admin() {
-        return probe.seccomp_filtered().then(seccomp_advice);
+        if probe.seccomp_filtered() {
+            return Some(seccomp_advice());
+        }
+        // privileged, unfiltered, and still refused a user namespace: the
+        // kernel refuses them to a chrooted process (or an LSM does)
+        return (call == Call::Create && types.contains(&NsType::User)).then(|| {
+            "a process in a chroot(2) may not create user namespaces (nor may one a security module \
+             restricts): run it outside the chroot (unshare-rs --root enters the directory after \
+             creating the namespaces)"
+                .into()
+        });
     }
     Some(match call {
         Call::Create if types.contains(&NsType::User) => {
@@ -234,6 +244,10 @@ mod tests {
         assert!(h.contains("seccomp"), "{h}");
         f.set("proc/self/status", "CapEff:\t000001ffffffffff\nSeccomp:\t0\n");
         assert_eq!(namespace_error(Call::Create, libc::EPERM, &[NsType::Net], &Probe::at(&f.0, 0)), None);
+        // privileged and refused a user namespace: a chroot
+        let h = namespace_error(Call::Create, libc::EPERM, &[NsType::User], &Probe::at(&f.0, 0)).unwrap();
+        assert!(h.contains("chroot"), "{h}");
+        assert_eq!(namespace_error(Call::Enter, libc::EPERM, &[NsType::User], &Probe::at(&f.0, 0)), None);
     }
 
     #[test]

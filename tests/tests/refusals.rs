@@ -1,7 +1,8 @@
 //! When the kernel refuses: real refusals, not fake /proc trees (those are
 //! the unit tests of `nsutils_common::hints`). A container runtime's
 //! seccomp filter failing unshare(2)/setns(2), namespace limits set to 0
-//! or reached, user namespaces disabled. Each failure must keep
+//! or reached, user namespaces disabled, PID namespaces nested too deep, a
+//! chroot. Each failure must keep
 //! util-linux's message and exit status, plus one `hint:` line naming the
 //! cause, which util-linux does not give.
 //!
@@ -114,4 +115,42 @@ fn nesting_limit_is_named() {
     let out = nested(free + 1);
     out.fails_with("unshare-rs", "unshare failed: No space left on device", 1);
     out.stderr_has("or 32 nested user or PID namespaces)\n");
+}
+
+/// In a chroot: the kernel refuses user namespaces to a chrooted process
+/// (EPERM even as root), and `/` of a chroot into a plain directory is not
+/// a mount point, so changing its propagation fails (EINVAL). The static
+/// unshare-rs is the only file in the chroot.
+#[test]
+fn chroot_refusals_are_named() {
+    if !require_root("chroot_refusals_are_named") {
+        return;
+    }
+    let static_bin = nsutils_tests::container::musl_dir().join("unshare-rs");
+    if !static_bin.exists() {
+        nsutils_tests::skip(
+            "chroot_refusals_are_named",
+            &format!("no static {} (scripts/test.sh builds it)", static_bin.display()),
+        );
+        return;
+    }
+    let root = nsutils_tests::TempDir::new("chroot");
+    std::fs::create_dir(root.join("bin")).unwrap();
+    std::fs::copy(&static_bin, root.join("bin/unshare-rs")).unwrap();
+    let chrooted = |args: &[&str]| Cmd::new("chroot").arg(root.path()).arg("/bin/unshare-rs").args(args).run();
+    let out = chrooted(&["-r", "/bin/unshare-rs", "-V"]);
+    out.fails_with("unshare-rs", "unshare failed: Operation not permitted", 1);
+    out.stderr_has("unshare-rs: hint: a process in a chroot(2) may not create user namespaces");
+    let out = chrooted(&["-m", "/bin/unshare-rs", "-V"]);
+    out.fails_with("unshare-rs", "cannot change root filesystem propagation: Invalid argument", 1);
+    out.stderr_has("unshare-rs: hint: / is not a mount point here (a chroot?): add --propagation unchanged");
+    // the advice works
+    chrooted(&["-m", "--propagation", "unchanged", "/bin/unshare-rs", "-V"]).success();
+    // and outside the chroot, --root enters it after making the user namespace
+    tool("unshare-rs")
+        .arg("-r")
+        .arg(format!("--root={}", root.path().display()))
+        .args(["/bin/unshare-rs", "-V"])
+        .run()
+        .success();
 }

@@ -63,6 +63,16 @@ pub fn proc_mount(plan: &Plan, e: &io::Error) -> Option<String> {
     }
 }
 
+/// Changing the propagation of `/` failed. EINVAL: `/` is not a mount
+/// point, which is what a chroot into a plain directory looks like.
+pub fn root_propagation(errno: Option<i32>) -> Option<String> {
+    (errno? == libc::EINVAL).then(|| {
+        "/ is not a mount point here (a chroot?): add --propagation unchanged, or make the directory \
+         a mount point first (mount --bind DIR DIR)"
+            .into()
+    })
+}
+
 /// Mounting binfmt_misc failed.
 pub fn binfmt_mount(errno: Option<i32>) -> Option<String> {
     match errno? {
@@ -114,5 +124,12 @@ mod tests {
         let hint = setgroups(&eperm).unwrap();
         assert!(hint.contains("CAP_SETGID"), "{hint}");
         assert_eq!(setgroups(&io::Error::from_raw_os_error(libc::EINVAL)), None);
+    }
+
+    #[test]
+    fn root_propagation_advice_only_for_einval() {
+        assert!(root_propagation(Some(libc::EINVAL)).unwrap().contains("--propagation unchanged"));
+        assert_eq!(root_propagation(Some(libc::EPERM)), None);
+        assert_eq!(root_propagation(None), None);
     }
 }

@@ -144,8 +144,10 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
     }
 
     if plan.creates(NsType::Mnt) && plan.propagation != Propagation::Unchanged {
-        k.mount("none", Path::new("/"), None, plan.propagation.mount_flags())
-            .map_err(|e| Error::os("cannot change root filesystem propagation", &e))?;
+        k.mount("none", Path::new("/"), None, plan.propagation.mount_flags()).map_err(|e| {
+            Error::os("cannot change root filesystem propagation", &e)
+                .with_hint(hints::root_propagation(e.raw_os_error()))
+        })?;
     }
 
     let binfmt_first = plan.binfmt_before_root();
