@@ -26,6 +26,21 @@ pub fn musl_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().join("target/x86_64-unknown-linux-musl/debug")
 }
 
+/// The static build of tool `name` for a privileged test that needs one
+/// (to run where there is no loader), or `None` after reporting the skip
+/// (a failure under CI=true as root).
+pub fn static_tool(test: &str, name: &str) -> Option<PathBuf> {
+    if !crate::require_root(test) {
+        return None;
+    }
+    let p = musl_dir().join(name);
+    if !p.exists() {
+        crate::skip(test, &format!("no static {} (scripts/test.sh builds it)", p.display()));
+        return None;
+    }
+    Some(p)
+}
+
 /// How a command enters the container.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Enter {

@@ -123,17 +123,9 @@ fn nesting_limit_is_named() {
 /// unshare-rs is the only file in the chroot.
 #[test]
 fn chroot_refusals_are_named() {
-    if !require_root("chroot_refusals_are_named") {
+    let Some(static_bin) = nsutils_tests::container::static_tool("chroot_refusals_are_named", "unshare-rs") else {
         return;
-    }
-    let static_bin = nsutils_tests::container::musl_dir().join("unshare-rs");
-    if !static_bin.exists() {
-        nsutils_tests::skip(
-            "chroot_refusals_are_named",
-            &format!("no static {} (scripts/test.sh builds it)", static_bin.display()),
-        );
-        return;
-    }
+    };
     let root = nsutils_tests::TempDir::new("chroot");
     std::fs::create_dir(root.join("bin")).unwrap();
     std::fs::copy(&static_bin, root.join("bin/unshare-rs")).unwrap();

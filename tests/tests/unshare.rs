@@ -562,18 +562,11 @@ fn binfmt_misc_of_its_own() {
 /// interpreter is looked up at exec time, inside the root, and is missing.
 #[test]
 fn binfmt_interpreter_fixed_before_chroot() {
-    if !require_root("binfmt_interpreter_fixed_before_chroot") {
-        return;
-    }
     // the interpreter runs in a root without a loader: a static binary
-    let interp = nsutils_tests::container::musl_dir().join("lsns-rs");
-    if !interp.exists() {
-        skip(
-            "binfmt_interpreter_fixed_before_chroot",
-            &format!("no static {} (scripts/test.sh builds it)", interp.display()),
-        );
+    let Some(interp) = nsutils_tests::container::static_tool("binfmt_interpreter_fixed_before_chroot", "lsns-rs")
+    else {
         return;
-    }
+    };
     let root = TempDir::new("bfroot");
     // where binfmt_misc is mounted (on the new root's /proc)
     std::fs::create_dir(root.join("proc")).unwrap();
