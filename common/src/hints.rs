@@ -168,6 +168,9 @@ fn permission(call: Call, types: &[NsType], probe: &Probe) -> Option<String> {
         });
     }
     Some(match call {
+        // unprivileged users may create user namespaces: a filter is the
+        // likelier cause (a container runtime's default profile)
+        Call::Create if types.contains(&NsType::User) && probe.seccomp_filtered() => seccomp_advice(),
         Call::Create if types.contains(&NsType::User) => {
             "the kernel refused to create a user namespace for this user".to_string()
         }
@@ -244,6 +247,11 @@ mod tests {
         assert!(h.contains("seccomp"), "{h}");
         f.set("proc/self/status", "CapEff:\t000001ffffffffff\nSeccomp:\t0\n");
         assert_eq!(namespace_error(Call::Create, libc::EPERM, &[NsType::Net], &Probe::at(&f.0, 0)), None);
+        // unprivileged, filtered, refused a user namespace: the filter
+        f.set("proc/self/status", "CapEff:\t0000000000000000\nSeccomp:\t2\n");
+        let h = namespace_error(Call::Create, libc::EPERM, &[NsType::User], &Probe::at(&f.0, 1000)).unwrap();
+        assert!(h.contains("seccomp"), "{h}");
+        f.set("proc/self/status", "CapEff:\t000001ffffffffff\nSeccomp:\t0\n");
         // privileged and refused a user namespace: a chroot
         let h = namespace_error(Call::Create, libc::EPERM, &[NsType::User], &Probe::at(&f.0, 0)).unwrap();
         assert!(h.contains("chroot"), "{h}");

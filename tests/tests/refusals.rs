@@ -35,6 +35,9 @@ fn a_seccomp_filter_is_named() {
         ours.stderr_is(&format!("unshare-rs: unshare failed: {text}\nunshare-rs: {SECCOMP_HINT}\n"));
         same_error(&ours, &theirs);
     }
+    // as an ordinary user, for whom a user namespace is normally allowed
+    let out = tool("unshare-rs").args(["-r", "true"]).as_nobody().seccomp_deny(&[libc::SYS_unshare], libc::EPERM).run();
+    out.stderr_is(&format!("unshare-rs: unshare failed: Operation not permitted\nunshare-rs: {SECCOMP_HINT}\n"));
     // setns: both ways of entering (a pidfd, and the /proc/PID/ns files)
     let target = Sandbox::new(&["-n"]);
     let pid = target.pid().to_string();
