@@ -11,6 +11,8 @@
 //! fresh user namespace made by util-linux's `unshare -U -r`, never on the
 //! host, and goes with it.
 
+use std::os::unix::fs::MetadataExt;
+
 use nsutils_tests::{require_root, tool, tool_path, util_linux, without_hints, Cmd, Output, Sandbox};
 
 const SECCOMP_HINT: &str =
@@ -41,17 +43,40 @@ fn a_seccomp_filter_is_named() {
     // setns: both ways of entering (a pidfd, and the /proc/PID/ns files)
     let target = Sandbox::new(&["-n"]);
     let pid = target.pid().to_string();
-    for no_pidfd in ["", "1"] {
-        let ours = tool("nsenter-rs")
-            .args(["-t", &pid, "-n", "true"])
-            .env("NSUTILS_NO_PIDFD", no_pidfd)
-            .seccomp_deny(&[libc::SYS_setns], libc::EPERM)
-            .run();
-        ours.fails_with("nsenter-rs", "reassociate to namespace 'ns/net' failed: Operation not permitted", 1);
+    for pidfd in [true, false] {
+        let nsenter = tool("nsenter-rs").args(["-t", &pid, "-n", "true"]);
+        let nsenter = if pidfd { nsenter.env_remove("NSUTILS_NO_PIDFD") } else { nsenter.env("NSUTILS_NO_PIDFD", "1") };
+        let ours = nsenter.seccomp_deny(&[libc::SYS_setns], libc::EPERM).run();
+        // (util-linux HEAD words the pidfd path's failure so too)
+        let what = if pidfd { "namespaces" } else { "namespace 'ns/net'" };
+        ours.fails_with("nsenter-rs", &format!("reassociate to {what} failed: Operation not permitted"), 1);
         ours.stderr_has(&format!("\nnsenter-rs: {SECCOMP_HINT}\n"));
+    }
+    // a filter that predates pidfds (an older runtime's profile fails
+    // unknown calls with EPERM or ENOSYS): entry falls back to /proc/PID/ns
+    for errno in [libc::EPERM, libc::ENOSYS] {
+        let out = tool("nsenter-rs")
+            .args(["-t", &pid, "-n", "readlink", "/proc/self/ns/net"])
+            .env_remove("NSUTILS_NO_PIDFD")
+            .seccomp_deny(&[libc::SYS_pidfd_open], errno)
+            .run();
+        out.success().no_stderr().stdout_is(&format!("{}\n", nsutils_tests::ns_link(target.pid(), "net")));
     }
     let theirs = util_linux("nsenter").args(["-t", &pid, "-n", "true"]).seccomp_deny(&[libc::SYS_setns], libc::EPERM);
     theirs.run().fails_with("nsenter", "reassociate to namespace 'ns/net' failed: Operation not permitted", 1);
+    // lsns-rs looks into sockets through pidfd_getfd: refused, it lists
+    // what it can see, silently
+    let target_net = std::fs::metadata(format!("/proc/{pid}/ns/net")).unwrap().ino();
+    for errno in [libc::EPERM, libc::ENOSYS] {
+        let out = tool("lsns-rs")
+            .args(["-t", "net", "-n", "-o", "NS"])
+            .seccomp_deny(&[libc::SYS_pidfd_open, libc::SYS_pidfd_getfd], errno)
+            .run();
+        out.success().no_stderr().stdout_has(&format!("{target_net}\n"));
+    }
+    let out =
+        tool("unshare-rs").args(["--kill-child", "true"]).seccomp_deny(&[libc::SYS_pidfd_open], libc::ENOSYS).run();
+    out.success().no_stderr();
     // the filter is real: without it the same calls work
     tool("unshare-rs").args(["-n", "true"]).run().success();
     tool("nsenter-rs").args(["-t", &pid, "-n", "true"]).run().success();
