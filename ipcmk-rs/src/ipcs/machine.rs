@@ -15,13 +15,14 @@
 //! line per record, fields separated by one space; keys as `0x%08x`, perms in
 //! octal, unknown names as numbers, blanks and backslashes as `\xHH`.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 use nsutils_common::table;
 use nsutils_common::users::NameCache;
 
 use super::text::page_size;
-use super::Report;
+use super::{Out, Report};
 use crate::sysv::{Kind, Msg, Perm, Sem, SemValue, Shm, SHM_DEST, SHM_LOCKED};
 
 /// One field value.
@@ -45,12 +46,43 @@ fn num(v: impl Into<i128>) -> Val {
 
 /// A section of output: its JSON member name and either records or one
 /// object.
-struct Section {
+struct Section<'r> {
     name: &'static str,
-    records: Vec<Record>,
+    records: Records<'r>,
     single: bool,
     /// Field names when there are no records (raw headings).
     fields: &'static [&'static str],
+}
+
+/// The records of a section: made one at a time from the listed objects
+/// as they are printed (a listing of 10,000s of objects would otherwise
+/// hold a record of some twenty fields per object), or made up front.
+enum Records<'r> {
+    Made(Vec<Record>),
+    Msg(&'r [Msg]),
+    Shm(&'r [Shm]),
+    Sem(&'r [Sem]),
+}
+
+impl Records<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Records::Made(v) => v.len(),
+            Records::Msg(l) => l.len(),
+            Records::Shm(l) => l.len(),
+            Records::Sem(l) => l.len(),
+        }
+    }
+
+    /// Record `i` (< len), made now when it is a listed object's.
+    fn get(&self, i: usize, names: &mut NameCache) -> Cow<'_, Record> {
+        match self {
+            Records::Made(v) => Cow::Borrowed(&v[i]),
+            Records::Msg(l) => Cow::Owned(msg_record(&l[i], names, false)),
+            Records::Shm(l) => Cow::Owned(shm_record(&l[i], names)),
+            Records::Sem(l) => Cow::Owned(sem_record(&l[i], names)),
+        }
+    }
 }
 
 fn section_name(kind: Kind) -> &'static str {
@@ -191,27 +223,31 @@ fn semval_records(values: &[SemValue]) -> Vec<Record> {
         .collect()
 }
 
-fn single(name: &'static str, r: Record) -> Section {
-    Section { name, records: vec![r], single: true, fields: &[] }
+fn single(name: &'static str, r: Record) -> Section<'static> {
+    Section { name, records: Records::Made(vec![r]), single: true, fields: &[] }
 }
 
-fn list(name: &'static str, records: Vec<Record>, fields: &'static [&'static str]) -> Section {
+fn list(name: &'static str, records: Vec<Record>, fields: &'static [&'static str]) -> Section<'static> {
+    Section { name, records: Records::Made(records), single: false, fields }
+}
+
+fn listed<'r>(name: &'static str, records: Records<'r>, fields: &'static [&'static str]) -> Section<'r> {
     Section { name, records, single: false, fields }
 }
 
 /// The sections of a report.
-fn sections(report: &Report, names: &mut NameCache) -> Vec<Section> {
+fn sections<'r>(report: &'r Report, names: &mut NameCache) -> Vec<Section<'r>> {
     let mut out = Vec::new();
     match report {
         Report::Lists { msg, shm, sem } => {
             if let Some(l) = msg {
-                out.push(list("messages", l.iter().map(|m| msg_record(m, names, false)).collect(), MSG_FIELDS));
+                out.push(listed("messages", Records::Msg(l), MSG_FIELDS));
             }
             if let Some(l) = shm {
-                out.push(list("sharedmemory", l.iter().map(|s| shm_record(s, names)).collect(), SHM_FIELDS));
+                out.push(listed("sharedmemory", Records::Shm(l), SHM_FIELDS));
             }
             if let Some(l) = sem {
-                out.push(list("semaphores", l.iter().map(|s| sem_record(s, names)).collect(), SEM_FIELDS));
+                out.push(listed("semaphores", Records::Sem(l), SEM_FIELDS));
             }
         }
         Report::Limits { msg, shm, sem } => {
@@ -349,19 +385,40 @@ fn json_array(out: &mut String, records: &[Record], indent: usize) {
 /// them and without a final newline: the output is `{\n`, the members of
 /// each part of the report joined by `,\n`, and `\n}\n`.
 pub fn json_members(report: &Report, names: &mut NameCache) -> String {
-    let mut out = String::new();
+    let mut out = Out::collect();
+    json_members_into(report, names, &mut out);
+    out.into_string()
+}
+
+/// [`json_members`] into `out`, one record at a time.
+pub fn json_members_into(report: &Report, names: &mut NameCache, out: &mut Out<'_>) {
+    let mut one = String::new();
     for (i, s) in sections(report, names).iter().enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }
         let _ = write!(out, "   \"{}\": ", s.name);
+        let n = s.records.len();
         if s.single {
-            json_object(&mut out, &s.records[0], 3);
-        } else {
-            json_array(&mut out, &s.records, 3);
+            one.clear();
+            json_object(&mut one, &s.records.get(0, names), 3);
+            out.push_str(&one);
+            continue;
         }
+        if n == 0 {
+            out.push_str("[]");
+            continue;
+        }
+        out.push_str("[\n");
+        for k in 0..n {
+            one.clear();
+            one.push_str("      ");
+            json_object(&mut one, &s.records.get(k, names), 6);
+            one.push_str(if k + 1 < n { ",\n" } else { "\n" });
+            out.push_str(&one);
+        }
+        out.push_str("   ]");
     }
-    out
 }
 
 /// Raw-format escaping shared with lsns-rs (blanks, backslash and every
@@ -384,38 +441,59 @@ fn raw_value(v: &Val) -> String {
     }
 }
 
-fn raw_table(out: &mut String, fields: &[&str], records: &[Record], headings: bool) {
-    if headings {
-        out.push_str(&fields.join(" "));
-        out.push('\n');
-    }
-    for r in records {
-        let cols: Vec<String> =
-            r.iter().filter(|(_, v)| !matches!(v, Val::Table(_))).map(|(_, v)| raw_value(v)).collect();
-        out.push_str(&cols.join(" "));
-        out.push('\n');
-    }
+fn raw_headings(out: &mut Out<'_>, fields: &[&str]) {
+    out.push_str(&fields.join(" "));
+    out.push('\n');
+}
+
+fn raw_row(out: &mut Out<'_>, r: &Record) {
+    let cols: Vec<String> = r.iter().filter(|(_, v)| !matches!(v, Val::Table(_))).map(|(_, v)| raw_value(v)).collect();
+    out.push_str(&cols.join(" "));
+    out.push('\n');
 }
 
 /// The report as raw lines.
 pub fn raw(report: &Report, noheadings: bool, names: &mut NameCache) -> String {
-    let mut out = String::new();
+    let mut out = Out::collect();
+    raw_into(report, noheadings, names, &mut out);
+    out.into_string()
+}
+
+/// [`raw`] into `out`, one record at a time.
+pub fn raw_into(report: &Report, noheadings: bool, names: &mut NameCache, out: &mut Out<'_>) {
     for s in sections(report, names) {
-        let fields: Vec<&str> = match s.records.first() {
-            Some(r) => r.iter().filter(|(_, v)| !matches!(v, Val::Table(_))).map(|(k, _)| *k).collect(),
-            None => s.fields.to_vec(),
-        };
-        raw_table(&mut out, &fields, &s.records, !noheadings);
-        // the semaphores of `-i`: a second table
-        for r in &s.records {
+        let n = s.records.len();
+        if !noheadings {
+            // the first record's fields (`-i` of a queue adds queue_bytes)
+            let fields: Vec<&str> = match n {
+                0 => s.fields.to_vec(),
+                _ => s
+                    .records
+                    .get(0, names)
+                    .iter()
+                    .filter(|(_, v)| !matches!(v, Val::Table(_)))
+                    .map(|(k, _)| *k)
+                    .collect(),
+            };
+            raw_headings(out, &fields);
+        }
+        for k in 0..n {
+            let r = s.records.get(k, names);
+            raw_row(out, &r);
+        }
+        // the semaphores of `-i`: a second table, after the first
+        let Records::Made(made) = &s.records else { continue };
+        for r in made {
             for (_, v) in r {
                 if let Val::Table(rows) = v {
-                    raw_table(&mut out, SEMVAL_FIELDS, rows, !noheadings);
+                    if !noheadings {
+                        raw_headings(out, SEMVAL_FIELDS);
+                    }
+                    rows.iter().for_each(|row| raw_row(out, row));
                 }
             }
         }
     }
-    out
 }
 
 #[cfg(test)]

@@ -17,6 +17,76 @@ use crate::sysv::{self, Kind, Source};
 pub mod machine;
 pub mod text;
 
+/// Text being rendered. Rendered for stdout, it goes out in 64 KiB pieces
+/// as it grows, so a listing of tens of thousands of objects is never held
+/// whole in memory beside the records it is made of; rendered for a test,
+/// it is collected.
+pub struct Out<'a> {
+    buf: String,
+    sink: Option<&'a mut dyn std::io::Write>,
+    error: Option<std::io::Error>,
+}
+
+impl<'a> Out<'a> {
+    const PIECE: usize = 64 * 1024;
+
+    /// Collect everything (see [`Out::into_string`]).
+    pub fn collect() -> Out<'static> {
+        Out { buf: String::new(), sink: None, error: None }
+    }
+
+    /// Write to `sink` as the text grows (see [`Out::finish`]).
+    pub fn to(sink: &'a mut dyn std::io::Write) -> Out<'a> {
+        Out { buf: String::with_capacity(Self::PIECE + 4096), sink: Some(sink), error: None }
+    }
+
+    /// Append one character.
+    pub fn push(&mut self, c: char) {
+        self.buf.push(c);
+        self.spill();
+    }
+
+    /// Append text.
+    pub fn push_str(&mut self, s: &str) {
+        self.buf.push_str(s);
+        self.spill();
+    }
+
+    fn spill(&mut self) {
+        if self.buf.len() >= Self::PIECE {
+            self.write_out();
+        }
+    }
+
+    fn write_out(&mut self) {
+        if let Some(sink) = self.sink.as_mut() {
+            // after an error the rest is dropped: finish reports the error
+            if self.error.is_none() {
+                self.error = sink.write_all(self.buf.as_bytes()).err();
+            }
+            self.buf.clear();
+        }
+    }
+
+    /// Write what is left to the sink; the first write error, if any.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        self.write_out();
+        self.error.map_or(Ok(()), Err)
+    }
+
+    /// The collected text.
+    pub fn into_string(self) -> String {
+        self.buf
+    }
+}
+
+impl std::fmt::Write for Out<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
 const OPTS: &[Opt] = &[
     Opt::required("id", Some('i'), "<id>", "show details of the object with <id>"),
     Opt::flag("shmems", Some('m'), "shared memory segments").in_section(1),
@@ -290,27 +360,28 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
     let plan = plan(&parsed.opts)?;
     let source = Source::from_env();
     let mut names = NameCache::new();
-    let mut out = prog::stdout();
-    let mut write = |text: &str| out.write_all(text.as_bytes()).map_err(|e| prog::write_error(&e));
+    let mut stdout = prog::stdout();
     for (i, part) in plan.parts().iter().enumerate() {
         let first = i == 0;
         let report = gather(part, source)?;
         if let Report::NotFound(_, id) = report {
             warn(format!("id {id} not found"));
         }
+        let mut out = Out::to(&mut stdout);
         match plan.output {
-            Output::Text => write(&text::render(part, &report, &mut names, first))?,
+            Output::Text => text::render_into(part, &report, &mut names, first, &mut out),
             Output::Json => {
-                write(if first { "{\n" } else { ",\n" })?;
-                write(&machine::json_members(&report, &mut names))?;
+                out.push_str(if first { "{\n" } else { ",\n" });
+                machine::json_members_into(&report, &mut names, &mut out);
             }
-            Output::Raw => write(&machine::raw(&report, plan.noheadings, &mut names))?,
+            Output::Raw => machine::raw_into(&report, plan.noheadings, &mut names, &mut out),
         }
+        out.finish().map_err(|e| prog::write_error(&e))?;
     }
     if plan.output == Output::Json {
-        write("\n}\n")?;
+        stdout.write_all(b"\n}\n").map_err(|e| prog::write_error(&e))?;
     }
-    out.finish()?;
+    stdout.finish()?;
     Ok(0)
 }
 

@@ -9,15 +9,15 @@ use std::fmt::Write;
 
 use nsutils_common::users::NameCache;
 
-use super::{Format, Plan, Report, Unit};
+use super::{Format, Out, Plan, Report, Unit};
 use crate::size::human;
 use crate::sysv::{Msg, MsgLimits, MsgStatus, Sem, SemLimits, SemStatus, SemValue, Shm, ShmLimits, ShmStatus};
 use crate::sysv::{SHM_DEST, SHM_LOCKED};
 use crate::timefmt::{ipc_time, ipc_time_short};
 
 /// A sink for one report.
-struct Text<'a> {
-    out: String,
+struct Text<'a, 'o> {
+    out: &'a mut Out<'o>,
     names: &'a mut NameCache,
     unit: Unit,
     headings: bool,
@@ -40,7 +40,7 @@ fn cut(s: &str, p: usize) -> &str {
     }
 }
 
-impl Text<'_> {
+impl Text<'_, '_> {
     fn line(&mut self, s: &str) {
         if self.headings {
             self.out.push_str(s);
@@ -378,7 +378,14 @@ pub fn page_size() -> u64 {
 /// Render a report in util-linux's layout; `first`: the report is the
 /// first part of the output, which starts with a blank line.
 pub fn render(plan: &Plan, report: &Report, names: &mut NameCache, first: bool) -> String {
-    let mut t = Text { out: String::new(), names, unit: plan.unit, headings: !plan.noheadings };
+    let mut out = Out::collect();
+    render_into(plan, report, names, first, &mut out);
+    out.into_string()
+}
+
+/// [`render`] into `out`.
+pub fn render_into(plan: &Plan, report: &Report, names: &mut NameCache, first: bool, out: &mut Out<'_>) {
+    let mut t = Text { out, names, unit: plan.unit, headings: !plan.noheadings };
     // the blank line that starts the output (none for an unknown -i id)
     if first && !matches!(report, Report::NotFound(..)) && t.headings {
         t.out.push('\n');
@@ -440,7 +447,6 @@ pub fn render(plan: &Plan, report: &Report, names: &mut NameCache, first: bool) 
         }
         Report::NotFound(..) => {}
     }
-    t.out
 }
 
 #[cfg(test)]

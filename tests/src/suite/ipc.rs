@@ -1,7 +1,7 @@
 //! Shared pieces of the IPC tests (ipc.rs, ipcs.rs, and the cross-tool
 //! suites): private IPC (and mount) namespaces to work in, a rich set of
 //! objects, snapshots of what a namespace holds, and a small helper that
-//! sends messages, sets semaphores and attaches segments from inside a
+//! sends messages, sets semaphores, attaches segments and makes many objects from inside a
 //! sandbox (python3 + ctypes: the test process itself must stay in the
 //! host's IPC namespace).
 
@@ -36,6 +36,11 @@ elif op == "semop":
     ck(libc.semop(args[0], ctypes.byref(sb), 1))
 elif op == "lock":
     ck(libc.shmctl(args[0], 11, None))
+elif op == "many":
+    for i in range(args[0]):
+        ck(libc.msgget(0x10000 + i, 0o1644))
+        ck(libc.shmget(0x20000 + i, 4096 + i, 0o1640))
+        ck(libc.semget(0x30000 + i, 1 + i % 7, 0o1600))
 elif op == "attach":
     libc.shmat.restype = ctypes.c_void_p
     for i in args:
@@ -50,6 +55,12 @@ pub const TZ: &str = "UTC";
 /// A private IPC namespace.
 pub fn ipc_sandbox() -> Sandbox {
     Sandbox::new(&["-i"])
+}
+
+/// `n` message queues, segments and semaphore sets (keys 0x1xxxx, 0x2xxxx
+/// and 0x3xxxx) in `sb`, for listings of many objects.
+pub fn many_objects(sb: &Sandbox, n: usize) {
+    helper(sb, &["many", &n.to_string()]);
 }
 
 /// Run the helper inside `sb`, asserting success.
