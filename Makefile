@@ -8,6 +8,10 @@
 #                    UTIL_LINUX_NAMES=1 also links unshare -> unshare-rs, …
 #   make uninstall   remove what install put there
 #   make bench       benchmarks against util-linux (bench/README.md)
+#   make soak        the reliability suite at scale: 10,000 leftover runs and
+#                    20,000 churn runs (scripts/soak.sh; a few minutes, as root)
+#   make fuzz        every cargo-fuzz target for 10 minutes (scripts/fuzz.sh;
+#                    FUZZ_SECONDS=60 for a shorter run)
 
 CARGO   ?= cargo
 PREFIX  ?= /usr/local
@@ -27,7 +31,7 @@ PACKAGES := -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs
 MANPAGES := man/unshare-rs.1 man/nsenter-rs.1 man/lsns-rs.8 man/ipcmk-rs.1 man/ipcs-rs.1 man/ipcrm-rs.1
 COMPL    := target/completions
 
-.PHONY: all build release test demo static completions install uninstall bench
+.PHONY: all build release test demo static completions install uninstall bench soak fuzz
 all: build
 
 build:
@@ -53,6 +57,13 @@ completions:
 
 bench:
 	bench/run.sh
+
+soak:
+	scripts/soak.sh
+
+FUZZ_SECONDS ?= 600
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 # `install` builds the release binaries first unless BINSRC points elsewhere
 install: $(if $(filter target/release,$(BINSRC)),release) completions
