@@ -41,6 +41,15 @@ pub fn static_tool(test: &str, name: &str) -> Option<PathBuf> {
     Some(p)
 }
 
+/// Copy a program that is to be executed, with cp(1). Not with
+/// `std::fs::copy`: the copy's write descriptor would live in this
+/// multithreaded test process, where another test's fork can inherit it
+/// for the moment before its exec, and executing the copy then fails with
+/// ETXTBSY ("Text file busy").
+pub fn copy_executable(src: &Path, dst: &Path) {
+    crate::Cmd::new("cp").arg(src).arg(dst).run().success();
+}
+
 /// How a command enters the container.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Enter {
@@ -66,7 +75,7 @@ impl Rootfs {
             if !src.is_file() {
                 return None;
             }
-            std::fs::copy(&src, dir.join("bin").join(tool)).unwrap();
+            copy_executable(&src, &dir.join("bin").join(tool));
         }
         Some(Rootfs { dir })
     }

@@ -156,7 +156,7 @@ fn chroot_refusals_are_named() {
     };
     let root = nsutils_tests::TempDir::new("chroot");
     std::fs::create_dir(root.join("bin")).unwrap();
-    std::fs::copy(&static_bin, root.join("bin/unshare-rs")).unwrap();
+    nsutils_tests::container::copy_executable(&static_bin, &root.join("bin/unshare-rs"));
     let chrooted = |args: &[&str]| Cmd::new("chroot").arg(root.path()).arg("/bin/unshare-rs").args(args).run();
     let out = chrooted(&["-r", "/bin/unshare-rs", "-V"]);
     out.fails_with("unshare-rs", "unshare failed: Operation not permitted", 1);

@@ -572,8 +572,9 @@ fn binfmt_interpreter_fixed_before_chroot() {
     std::fs::create_dir(root.join("proc")).unwrap();
     let name = unique_name("b");
     let file = format!("/x.{name}");
-    std::fs::write(root.join(&file[1..]), "not an ELF file\n").unwrap();
-    std::fs::set_permissions(root.join(&file[1..]), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    // written by a child process, as it is executed (see copy_executable)
+    let path = root.join(&file[1..]);
+    Cmd::new("sh").args(["-c", "echo not an ELF file > \"$0\" && chmod 755 \"$0\""]).arg(&path).run().success();
     let run = |flags: &str| {
         let def = format!(":{name}:E::{name}::{}:{flags}", interp.display());
         us().args(["-pf", "-r", "-R"]).arg(root.path()).args(["-l", &def, &file]).run()
