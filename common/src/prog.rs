@@ -3,12 +3,13 @@
 //! * The name in every message is the basename of `argv[0]`, like glibc's
 //!   `program_invocation_short_name`: a binary symlinked as `unshare` speaks
 //!   as `unshare`.
-//! * [`main`] is the one place where a tool's `Result` becomes an exit
-//!   status, stdout is flushed and a write error is reported
+//! * [`main_c`] (each binary's C `main`, through [`tool_main!`](crate::tool_main))
+//!   is the one place where a tool's `Result` becomes an exit status, stdout
+//!   is flushed and a write error is reported
 //!   (`<prog>: write error: No space left on device`, exit 1).
-//! * SIGPIPE is restored to its default at start-up (Rust ignores it), so a
-//!   closed pipe ends us silently as it ends util-linux, and the program we
-//!   exec does not inherit an ignored SIGPIPE.
+//! * SIGPIPE is set to its default at start-up, so a closed pipe ends us
+//!   silently as it ends util-linux, and the program we exec does not
+//!   inherit an ignored SIGPIPE.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufWriter, Write};
@@ -112,8 +113,8 @@ pub fn print_stdout(text: &str) -> Result<()> {
     out.finish()
 }
 
-/// Restore SIGPIPE's default action (`signal(7)`; Rust's runtime sets it to
-/// ignored).
+/// Restore SIGPIPE's default action (`signal(7)`; a Rust program with std's
+/// own `main` starts with it ignored, and a caller may have ignored it).
 pub fn restore_sigpipe() {
     // SAFETY: setting a signal disposition to SIG_DFL has no memory effects.
     unsafe {
@@ -137,11 +138,11 @@ fn main_with(default_name: &str, run: fn(Vec<OsString>) -> Result<i32>, mut args
     std::process::exit(status)
 }
 
-/// The body of each binary's C `main` (see [`tool_main!`]): the binaries
-/// are `#![no_main]`, because std's own start-up costs a glibc build ~0.2 ms
-/// a call (it reads /proc/self/maps to find the main thread's stack guard
-/// and installs stack-overflow handlers), a fifth of a short call's time
-/// and nothing a tool needs. The one thing it does that matters is done
+/// The body of each binary's C `main` (see [`tool_main!`](crate::tool_main)):
+/// the binaries are `#![no_main]`, because std's own start-up costs a glibc
+/// build ~0.15 ms a call (it reads /proc/self/maps to find the main thread's
+/// stack guard and installs stack-overflow handlers), a sixth of a short
+/// call's time and nothing a tool needs. The one thing it does that matters is done
 /// here: closed fds 0–2 are opened on /dev/null, so that no file we open
 /// later takes the place of stdin, stdout or stderr (an error message
 /// must not land in a uid_map or a namespace file).
