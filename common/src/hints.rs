@@ -122,21 +122,21 @@ pub fn namespace_error(call: Call, errno: i32, types: &[NsType], probe: &Probe) 
 fn limits(types: &[NsType], probe: &Probe) -> Option<String> {
     types
         .iter()
-        .find(|ty| probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces")) == Some(0))
+        .find(|ty| limit_of(**ty, probe) == Some(0))
         .map(|ty| format!("{ty} namespaces are disabled (sysctl user.max_{ty}_namespaces = 0)"))
+}
+
+/// `user.max_<type>_namespaces` of the caller's user namespace.
+fn limit_of(ty: NsType, probe: &Probe) -> Option<i64> {
+    probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces"))
 }
 
 /// ENOSPC with no limit at 0: a limit was reached, here or in an ancestor
 /// user namespace (each level's count is checked against its own limit),
 /// or the 32-level nesting limit of user and PID namespaces.
 fn limit_reached(types: &[NsType], probe: &Probe) -> String {
-    let limits: Vec<String> = types
-        .iter()
-        .filter_map(|ty| {
-            let name = format!("user.max_{ty}_namespaces");
-            probe.sysctl(&format!("/proc/sys/user/max_{ty}_namespaces")).map(|n| format!("{name} = {n}"))
-        })
-        .collect();
+    let limits: Vec<String> =
+        types.iter().filter_map(|ty| limit_of(*ty, probe).map(|n| format!("user.max_{ty}_namespaces = {n}"))).collect();
     let limits = if limits.is_empty() { "user.max_*_namespaces".to_string() } else { limits.join(", ") };
     let nesting = if types.iter().any(|t| matches!(t, NsType::User | NsType::Pid)) {
         ", or 32 nested user or PID namespaces"
@@ -162,8 +162,8 @@ fn permission(call: Call, types: &[NsType], probe: &Probe) -> Option<String> {
         // kernel refuses them to a chrooted process (or an LSM does)
         return (call == Call::Create && types.contains(&NsType::User)).then(|| {
             "a process in a chroot(2) may not create user namespaces (nor may one a security module \
-             restricts): run it outside the chroot (unshare-rs --root enters the directory after \
-             creating the namespaces)"
+             restricts): run it outside the chroot (--root enters the directory after creating \
+             the namespaces)"
                 .into()
         });
     }
