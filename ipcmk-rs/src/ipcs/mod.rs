@@ -20,7 +20,9 @@ pub mod text;
 /// Text being rendered. Rendered for stdout, it goes out in 64 KiB pieces
 /// as it grows, so a listing of tens of thousands of objects is never held
 /// whole in memory beside the records it is made of; rendered for a test,
-/// it is collected.
+/// it is collected. (Pieces, not each fragment written through stdout's
+/// buffer: that measured 3–8% slower on 30,000 objects, and a piece as large
+/// as that buffer goes past it in one write.)
 pub struct Out<'a> {
     buf: String,
     sink: Option<&'a mut dyn std::io::Write>,
