@@ -332,52 +332,47 @@ fn json_string(s: &str) -> String {
     String::from_utf8(out).expect("escaping keeps UTF-8 valid")
 }
 
-fn json_value(out: &mut String, v: &Val, indent: usize) {
-    match v {
-        Val::Num(n) => {
-            let _ = write!(out, "{n}");
+fn json_value(out: &mut impl Write, v: &Val, indent: usize) {
+    let _ = match v {
+        Val::Num(n) => write!(out, "{n}"),
+        Val::Key(k) => write!(out, "{}", *k as u32),
+        Val::Perms(p) => write!(out, "{p}"),
+        Val::Bool(b) => write!(out, "{b}"),
+        Val::Name(Some(n), _) => out.write_str(&json_string(n)),
+        Val::Name(None, _) => out.write_str("null"),
+        Val::Table(records) => {
+            json_array(out, records.len(), |k| Cow::Borrowed(&records[k]), indent);
+            Ok(())
         }
-        Val::Key(k) => {
-            let _ = write!(out, "{}", *k as u32);
-        }
-        Val::Perms(p) => {
-            let _ = write!(out, "{p}");
-        }
-        Val::Bool(b) => {
-            let _ = write!(out, "{b}");
-        }
-        Val::Name(Some(n), _) => out.push_str(&json_string(n)),
-        Val::Name(None, _) => out.push_str("null"),
-        Val::Table(records) => json_array(out, records, indent),
-    }
+    };
 }
 
-fn json_object(out: &mut String, r: &Record, indent: usize) {
+fn json_object(out: &mut impl Write, r: &Record, indent: usize) {
     let pad = " ".repeat(indent + 3);
-    out.push_str("{\n");
+    let _ = out.write_str("{\n");
     for (i, (k, v)) in r.iter().enumerate() {
         let _ = write!(out, "{pad}\"{k}\": ");
         json_value(out, v, indent + 3);
-        out.push_str(if i + 1 < r.len() { ",\n" } else { "\n" });
+        let _ = out.write_str(if i + 1 < r.len() { ",\n" } else { "\n" });
     }
-    out.push_str(&" ".repeat(indent));
-    out.push('}');
+    let _ = write!(out, "{}}}", " ".repeat(indent));
 }
 
-fn json_array(out: &mut String, records: &[Record], indent: usize) {
-    if records.is_empty() {
-        out.push_str("[]");
+/// An array of `n` objects, `record(k)` giving the k-th (made as it is
+/// written, for the listings).
+fn json_array<'r>(out: &mut impl Write, n: usize, mut record: impl FnMut(usize) -> Cow<'r, Record>, indent: usize) {
+    if n == 0 {
+        let _ = out.write_str("[]");
         return;
     }
     let pad = " ".repeat(indent + 3);
-    out.push_str("[\n");
-    for (i, r) in records.iter().enumerate() {
-        out.push_str(&pad);
-        json_object(out, r, indent + 3);
-        out.push_str(if i + 1 < records.len() { ",\n" } else { "\n" });
+    let _ = out.write_str("[\n");
+    for k in 0..n {
+        let _ = out.write_str(&pad);
+        json_object(out, &record(k), indent + 3);
+        let _ = out.write_str(if k + 1 < n { ",\n" } else { "\n" });
     }
-    out.push_str(&" ".repeat(indent));
-    out.push(']');
+    let _ = write!(out, "{}]", " ".repeat(indent));
 }
 
 /// The members of the JSON object for the report (3-space indentation,
@@ -392,32 +387,16 @@ pub fn json_members(report: &Report, names: &mut NameCache) -> String {
 
 /// [`json_members`] into `out`, one record at a time.
 pub fn json_members_into(report: &Report, names: &mut NameCache, out: &mut Out<'_>) {
-    let mut one = String::new();
     for (i, s) in sections(report, names).iter().enumerate() {
         if i > 0 {
             out.push_str(",\n");
         }
         let _ = write!(out, "   \"{}\": ", s.name);
-        let n = s.records.len();
         if s.single {
-            one.clear();
-            json_object(&mut one, &s.records.get(0, names), 3);
-            out.push_str(&one);
-            continue;
+            json_object(out, &s.records.get(0, names), 3);
+        } else {
+            json_array(out, s.records.len(), |k| s.records.get(k, names), 3);
         }
-        if n == 0 {
-            out.push_str("[]");
-            continue;
-        }
-        out.push_str("[\n");
-        for k in 0..n {
-            one.clear();
-            one.push_str("      ");
-            json_object(&mut one, &s.records.get(k, names), 6);
-            one.push_str(if k + 1 < n { ",\n" } else { "\n" });
-            out.push_str(&one);
-        }
-        out.push_str("   ]");
     }
 }
 
