@@ -707,6 +707,14 @@ impl TempDir {
     pub fn join(&self, p: impl AsRef<Path>) -> PathBuf {
         self.path.join(p)
     }
+
+    /// An empty file inside it (a persistence target, a stop flag), and
+    /// its path.
+    pub fn touch(&self, name: impl AsRef<Path>) -> PathBuf {
+        let p = self.path.join(name);
+        std::fs::write(&p, b"").expect("create empty file");
+        p
+    }
 }
 
 impl Drop for TempDir {

@@ -543,7 +543,7 @@ fn the_matrix_of_malformed_invocations() {
 
     let dir = TempDir::new("bad");
     let d = dir.path().display().to_string();
-    std::fs::write(dir.join("pidfile"), b"").unwrap();
+    dir.touch("pidfile");
     let marker_file = dir.join("ran");
     let marker_var = unique_name("bad");
     let me = std::process::id().to_string();

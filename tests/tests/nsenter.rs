@@ -807,8 +807,7 @@ fn namespace_ids_and_files_whose_names_start_with_a_colon() {
     let t = Target::unshare(&["-n"], sleeper());
     // a file called ":ns" is spelled ./:ns
     let dir = TempDir::new("colon");
-    let file = dir.join(":ns");
-    std::fs::write(&file, b"").unwrap();
+    let file = dir.touch(":ns");
     let src = format!("/proc/{}/ns/net", t.pid);
     Cmd::new("mount").args(["--bind", &src]).arg(&file).run().success();
     ours()

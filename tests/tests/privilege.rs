@@ -58,6 +58,14 @@ fn hint_has(out: &Output, text: &str) {
     assert!(hint.contains(text), "hint lacks {text:?}:\n{}", out.stderr);
 }
 
+/// A temporary directory the user `nobody` can write in (where a command
+/// run as nobody leaves its marker).
+fn writable_by_nobody(tag: &str) -> TempDir {
+    let dir = TempDir::new(tag);
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    dir
+}
+
 /// The program of the runs that must not get that far: leaves a marker.
 fn marker(dir: &TempDir) -> (String, impl Fn() -> bool + '_) {
     let m = dir.join("ran");
@@ -72,8 +80,7 @@ fn nobody_cannot_enter_namespaces_owned_by_root() {
     if !require_root("nobody_cannot_enter_namespaces_owned_by_root (runs as nobody)") {
         return;
     }
-    let dir = TempDir::new("priv");
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let dir = writable_by_nobody("priv");
     let (m, ran) = marker(&dir);
     let t = root_target(&["-n", "-m", "-u", "-i", "-p", "--mount-proc", "-C", "-T"]);
     let p = t.pid().to_string();
@@ -157,8 +164,7 @@ fn maps_are_limited_to_what_the_kernel_allows_an_ordinary_user() {
     let spawned = Sleeper::start(out.args(["sleep", "1000"]));
     assert_eq!(host_uid(spawned.pid()), NOBODY, "nsenter-rs -S 0 made a host root");
     // other outer ids need newuidmap rights (nobody has no /etc/subuid lines)
-    let dir = TempDir::new("maps");
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let dir = writable_by_nobody("maps");
     let (m, ran) = marker(&dir);
     for spec in ["--map-users=0:0:1", "--map-users=1000:1000:1", "--map-users=all", "--map-groups=0:0:1"] {
         let out = nobody(tool("unshare-rs")).args([spec, "touch", &m]).run();
@@ -223,8 +229,7 @@ fn setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace() {
     if !require_root("setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace (runs as nobody)") {
         return;
     }
-    let dir = TempDir::new("ids");
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let dir = writable_by_nobody("ids");
     let (m, ran) = marker(&dir);
     let out = nobody(tool("unshare-rs")).args(["-S", "0", "touch", &m]).run();
     refused(&out, "unshare-rs", "setuid() failed: Operation not permitted");
@@ -259,8 +264,7 @@ fn unshare_without_a_user_namespace_fails_for_every_type_with_advice() {
     if !require_root("unshare_without_a_user_namespace_fails_for_every_type_with_advice (runs as nobody)") {
         return;
     }
-    let dir = TempDir::new("nouser");
-    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    let dir = writable_by_nobody("nouser");
     let (m, ran) = marker(&dir);
     for opt in ["-m", "-u", "-i", "-n", "-p", "-C", "-T", "-fp"] {
         let out = nobody(tool("unshare-rs")).args([opt, "touch", &m]).run();
@@ -270,8 +274,7 @@ fn unshare_without_a_user_namespace_fails_for_every_type_with_advice() {
         assert_eq!(theirs.code, Some(1), "{}", theirs.stderr);
     }
     // persistence: the bind mount is made outside, where nobody may not mount
-    let file = dir.join("net");
-    std::fs::write(&file, b"").unwrap();
+    let file = dir.touch("net");
     let out = nobody(tool("unshare-rs")).args(["-r", &format!("--net={}", file.display()), "touch", &m]).run();
     out.code(1);
     let first = out.stderr.lines().next().unwrap_or_default();

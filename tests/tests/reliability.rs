@@ -192,11 +192,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
     }
     let base = baseline(As::Root, Program::Probe);
     let dir = TempDir::private("fdpersist");
-    let file = |name: &str| {
-        let p = dir.join(name);
-        std::fs::write(&p, b"").unwrap();
-        p
-    };
+    let file = |name: &str| dir.touch(name);
     // one type at a time, with and without a fork, then all at once
     let types = ["mount", "uts", "ipc", "net", "pid", "user", "cgroup", "time"];
     for (i, long) in types.iter().enumerate() {
@@ -290,8 +286,7 @@ fn unshare_rs_waiting_parent_holds_only_what_it_inherited() {
     let inherited = normalize(&base.stdout);
     assert!(inherited.iter().any(|l| l.starts_with("5 ")), "{inherited:?}");
     let dir = TempDir::private("fdparent");
-    let net = dir.join("net");
-    std::fs::write(&net, b"").unwrap();
+    let net = dir.touch("net");
     let modes: Vec<Vec<String>> = vec![
         strings(&["-f"]),
         strings(&["-f", "-n", "-r"]),
@@ -433,8 +428,7 @@ fn failing_runs_hold_nothing_open_after_they_exit() {
         return;
     }
     let dir = TempDir::private("fdfail");
-    let pidfile = dir.join("pid");
-    std::fs::write(&pidfile, b"").unwrap();
+    let pidfile = dir.touch("pid");
     let missing = dir.join("missing/net");
     let t = target(&["-u"]);
     let p = t.pid().to_string();

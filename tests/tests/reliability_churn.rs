@@ -278,8 +278,7 @@ fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
         return;
     }
     let dir = TempDir::private("lsnsmnt");
-    let file = dir.join("user");
-    std::fs::write(&file, b"").unwrap();
+    let file = dir.touch("user");
     // a user namespace held only by a bind mount, made and unmounted in a
     // loop, in a mount namespace of its own: the binds never reach the host's
     // mount table (where other tests copy it) and go when the loop does
@@ -304,7 +303,7 @@ fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
     }
     // the race is only exercised if the bind-held namespace was listed
     assert!(seen > 0, "no run saw the namespace the bind mount holds");
-    std::fs::write(dir.join("stop"), b"").unwrap();
+    dir.touch("stop");
     let _ = looper.0.wait();
     assert!(!nsutils_tests::is_mounted(&file), "the loop's bind mount reached this mount namespace");
 }

@@ -634,7 +634,7 @@ fn persistence_for_every_type() {
     ];
     let mut args = Vec::new();
     for (name, long) in types {
-        std::fs::write(dir.join(name), b"").unwrap();
+        dir.touch(name);
         args.push(format!("--{long}={}", dir.join(name).display()));
     }
     let show = "for n in mnt uts ipc net pid user cgroup time; do readlink /proc/self/ns/$n; done";
@@ -669,8 +669,7 @@ fn persistent_pid_namespace_is_enterable_while_it_lives() {
         return;
     }
     let dir = TempDir::private("pidns");
-    let file = dir.join("pid");
-    std::fs::write(&file, b"").unwrap();
+    let file = dir.touch("pid");
     let bg = spawn(us().arg(format!("--pid={}", file.display())).args(["-f", "sleep", "360"]));
     wait_until(10, "the pid namespace bind mount", || is_mounted(&file) && !bg.descendants().is_empty());
     let ino = std::fs::metadata(&file).unwrap().ino();
@@ -692,8 +691,7 @@ fn persistence_failures_leave_nothing_behind() {
     let marker = dir.join("ran");
     let touch = ["touch", marker.to_str().unwrap()];
     // --pid=FILE without --fork: the namespace has no process yet
-    let pidfile = dir.join("pid");
-    std::fs::write(&pidfile, b"").unwrap();
+    let pidfile = dir.touch("pid");
     let out = us().arg(format!("--pid={}", pidfile.display())).args(touch).run();
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     let first = out.stderr.lines().next().unwrap();
@@ -893,11 +891,7 @@ fn the_program_sees_only_the_fds_it_inherited() {
         return;
     }
     let dir = TempDir::private("fds");
-    let file = |n: &str| {
-        let p = dir.join(n);
-        std::fs::write(&p, b"").unwrap();
-        format!("{}", p.display())
-    };
+    let file = |n: &str| dir.touch(n).display().to_string();
     let modes: Vec<Vec<String>> = vec![
         vec![],
         vec!["-n".into()],
@@ -1001,8 +995,7 @@ fn user_namespace_persistence_works_unlike_2_38_1() {
         return;
     }
     let dir = TempDir::private("userns");
-    let file: PathBuf = dir.join("user");
-    std::fs::write(&file, b"").unwrap();
+    let file: PathBuf = dir.touch("user");
     us().arg(format!("--user={}", file.display())).args(["-r", "true"]).run().success();
     let ino = std::fs::metadata(&file).unwrap().ino();
     let o = util_linux("nsenter")
