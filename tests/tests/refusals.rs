@@ -13,15 +13,19 @@
 
 use std::os::unix::fs::MetadataExt;
 
-use nsutils_tests::{require_root, tool, tool_path, util_linux, without_hints, Cmd, Output, Sandbox};
+use nsutils_tests::{
+    assert_same_with, differential, require_root, tool, tool_path, ul_named_path, util_linux, without_hints, Cmd,
+    Output, Sandbox,
+};
 
 const SECCOMP_HINT: &str =
     "hint: a seccomp filter is active (a container?); its runtime must allow unshare/setns/mount";
 
-/// Stdout, stderr without the hint, and the exit status are util-linux's.
+/// Stdout, stderr without the hint, and the exit status are util-linux's
+/// (ours runs under util-linux's name).
 #[track_caller]
 fn same_error(ours: &Output, theirs: &Output) {
-    nsutils_tests::assert_same_with(ours, theirs, |s| without_hints(s).replace("unshare-rs: ", "unshare: "));
+    assert_same_with(ours, theirs, without_hints);
 }
 
 #[test]
@@ -30,11 +34,10 @@ fn a_seccomp_filter_is_named() {
         return;
     }
     for errno in [libc::EPERM, libc::ENOSYS] {
-        let ours = tool("unshare-rs").args(["-n", "true"]).seccomp_deny(&[libc::SYS_unshare], errno).run();
-        let theirs = util_linux("unshare").args(["-n", "true"]).seccomp_deny(&[libc::SYS_unshare], errno).run();
+        let (ours, theirs) = differential("unshare", ["-n", "true"], |c| c.seccomp_deny(&[libc::SYS_unshare], errno));
         let text = if errno == libc::EPERM { "Operation not permitted" } else { "Function not implemented" };
-        ours.fails_with("unshare-rs", &format!("unshare failed: {text}"), 1);
-        ours.stderr_is(&format!("unshare-rs: unshare failed: {text}\nunshare-rs: {SECCOMP_HINT}\n"));
+        ours.fails_with("unshare", &format!("unshare failed: {text}"), 1);
+        ours.stderr_is(&format!("unshare: unshare failed: {text}\nunshare: {SECCOMP_HINT}\n"));
         same_error(&ours, &theirs);
     }
     // as an ordinary user, for whom a user namespace is normally allowed
@@ -94,25 +97,25 @@ fn namespace_limits_are_named() {
     if !require_root("namespace_limits_are_named") {
         return;
     }
-    let us = tool_path("unshare-rs");
+    let us = ul_named_path("unshare");
     let us = us.to_str().unwrap();
     // a type disabled
     let ours = with_limit("net", 0, &[us, "-n", "true"]);
     same_error(&ours, &with_limit("net", 0, &["unshare", "-n", "true"]));
     ours.stderr_is(
-        "unshare-rs: unshare failed: No space left on device\n\
-         unshare-rs: hint: net namespaces are disabled (sysctl user.max_net_namespaces = 0)\n",
+        "unshare: unshare failed: No space left on device\n\
+         unshare: hint: net namespaces are disabled (sysctl user.max_net_namespaces = 0)\n",
     );
     // user namespaces disabled (the kernel says ENOSPC, not EPERM)
     let ours = with_limit("user", 0, &[us, "-r", "true"]);
     same_error(&ours, &with_limit("user", 0, &["unshare", "-r", "true"]));
-    ours.stderr_has("unshare-rs: hint: user namespaces are disabled (sysctl user.max_user_namespaces = 0)\n");
+    ours.stderr_has("unshare: hint: user namespaces are disabled (sysctl user.max_user_namespaces = 0)\n");
     // a limit of 1, reached by the outer unshare-rs
     let ours = with_limit("uts", 1, &[us, "-u", us, "-u", "true"]);
     same_error(&ours, &with_limit("uts", 1, &["unshare", "-u", "unshare", "-u", "true"]));
     ours.stderr_is(
-        "unshare-rs: unshare failed: No space left on device\n\
-         unshare-rs: hint: a limit on the number of namespaces was reached \
+        "unshare: unshare failed: No space left on device\n\
+         unshare: hint: a limit on the number of namespaces was reached \
          (sysctl user.max_uts_namespaces = 1, here or in a parent user namespace)\n",
     );
     // and with the limit one higher, the same command works
