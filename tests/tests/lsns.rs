@@ -30,9 +30,9 @@ child_of() { cat /proc/$1/task/$1/children 2>/dev/null | awk '{print $1}'; }
 wait_for() { local n=0; until eval "$1"; do sleep 0.01; n=$((n+1)); [ $n -lt 1000 ] || { echo "state: timed out: $1" >&2; exit 99; }; done; }
 # namespaces held by bind mounts in the mount table this namespace copied
 # (the host's `ip netns`, docker, other tests) are not part of the state
-for _ in 1 2 3 4; do
-  awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "nsfs") print $5; break } }' /proc/self/mountinfo |
-    while read -r m; do umount -l "$(printf '%b' "$m")"; done
+nsfs_mount() { awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "nsfs") print $5; break } }' /proc/self/mountinfo | head -n 1; }
+while m=$(nsfs_mount); [ -n "$m" ]; do
+  umount -l "$(printf '%b' "$m")" || { echo "state: cannot unmount $m" >&2; exit 99; }
 done
 D=$WORK/m; mkdir -p "$D"; mount -t tmpfs tmpfs "$D"
 mkdir -p /run/netns; mount -t tmpfs tmpfs /run/netns
