@@ -175,9 +175,10 @@ pub struct Matched {
 }
 
 impl Matched {
-    /// The value as a `str` (lossy), or "" when absent.
+    /// The value as a message string (non-UTF-8 bytes kept, see
+    /// [`crate::bytes`]), or "" when absent.
     pub fn value_str(&self) -> String {
-        self.value.as_deref().map(|v| v.to_string_lossy().into_owned()).unwrap_or_default()
+        self.value.as_deref().map(|v| crate::bytes::text(v.as_bytes())).unwrap_or_default()
     }
 }
 
@@ -400,8 +401,9 @@ impl Spec {
     }
 }
 
+/// Bytes of the command line for a message, kept as they are.
 fn lossy(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
+    crate::bytes::text(b)
 }
 
 fn usage_err(msg: String) -> Error {

@@ -6,6 +6,9 @@
 //! fixed copy of glibc's wording so a static musl build prints the same bytes
 //! as the glibc build and as util-linux (musl words some errors differently,
 //! e.g. ERANGE).
+//!
+//! Messages may carry bytes that are not UTF-8 (paths, arguments), escaped
+//! by [`crate::bytes::Raw`]; they are written to stderr as the original bytes.
 
 use std::fmt;
 use std::io;
@@ -86,7 +89,7 @@ impl Error {
         if self.usage {
             text.push_str(&format!("Try '{prog} --help' for more information.\n"));
         }
-        crate::prog::write_stderr(text.as_bytes());
+        crate::prog::write_stderr_text(&text);
     }
 }
 
@@ -101,7 +104,7 @@ impl std::error::Error for Error {}
 /// Print a warning (`warnx(3)` style) on stderr: `<prog>: <message>`.
 pub fn warn(message: impl fmt::Display) {
     let text = format!("{}: {message}\n", crate::prog::name());
-    crate::prog::write_stderr(text.as_bytes());
+    crate::prog::write_stderr_text(&text);
 }
 
 /// The cause text of an `io::Error`: glibc's `strerror(3)` for OS errors, without

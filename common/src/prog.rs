@@ -16,26 +16,32 @@ use std::io::{self, BufWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
 
+use crate::bytes;
 use crate::cli::{Parsed, Spec};
 use crate::error::{Error, Result};
 
 static NAME: OnceLock<String> = OnceLock::new();
+static ARGV0: OnceLock<String> = OnceLock::new();
 
 /// The basename of `argv[0]` (everything after the last `/`), as glibc
-/// computes `program_invocation_short_name(3)`.
+/// computes `program_invocation_short_name(3)`; bytes that are not UTF-8
+/// are kept (see [`crate::bytes`]).
 pub fn basename(argv0: &OsStr) -> String {
     let b = argv0.as_bytes();
     let base = match b.iter().rposition(|&c| c == b'/') {
         Some(p) => &b[p + 1..],
         None => b,
     };
-    String::from_utf8_lossy(base).into_owned()
+    bytes::text(base)
 }
 
 /// Set the program name from `argv[0]` (first call wins).
 pub fn init(argv0: Option<&OsStr>, default: &str) {
     let name = argv0.map(basename).filter(|n| !n.is_empty()).unwrap_or_else(|| default.to_string());
     let _ = NAME.set(name);
+    let full =
+        argv0.map(|a| bytes::text(a.as_bytes())).filter(|n| !n.is_empty()).unwrap_or_else(|| default.to_string());
+    let _ = ARGV0.set(full);
 }
 
 /// The invoked program name used in messages.
@@ -43,10 +49,22 @@ pub fn name() -> &'static str {
     NAME.get().map(String::as_str).unwrap_or("nsutils")
 }
 
+/// `argv[0]` exactly as given (glibc's getopt prefixes its own messages with
+/// it: `/usr/local/bin/unshare: unrecognized option '--bogus'`).
+pub fn argv0() -> &'static str {
+    ARGV0.get().map(String::as_str).unwrap_or_else(|| name())
+}
+
 /// Write bytes to stderr (fd 2), unbuffered; errors are ignored as there is
 /// nowhere left to report them.
 pub fn write_stderr(bytes: &[u8]) {
     let _ = io::stderr().lock().write_all(bytes);
+}
+
+/// Write a message to stderr, turning the bytes escaped in it by
+/// [`crate::bytes::Raw`] back into themselves.
+pub fn write_stderr_text(text: &str) {
+    write_stderr(&bytes::to_bytes(text));
 }
 
 /// Raw writes to fd 1 (never closes it).
@@ -109,7 +127,7 @@ pub fn write_error(err: &io::Error) -> Error {
 /// Print `text` on stdout and flush it (for `--help` and `--version`).
 pub fn print_stdout(text: &str) -> Result<()> {
     let mut out = stdout();
-    out.write_all(text.as_bytes()).map_err(|e| write_error(&e))?;
+    out.write_all(&bytes::to_bytes(text)).map_err(|e| write_error(&e))?;
     out.finish()
 }
 
