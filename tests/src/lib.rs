@@ -17,6 +17,8 @@
 //!   deleted on drop.
 //! * [`require_root`], [`skip`] — privileged tests say loudly when they cannot
 //!   run; with `CI=true` as root a skip is a failure.
+//! * [`differential_head`], [`util_linux_head`] — the same against util-linux
+//!   upstream HEAD's own binaries (`$NSUTILS_UL_HEAD`), the target.
 //! * [`differential`] / [`assert_same`] — the same argv through ours and
 //!   `/usr/bin/<tool>`, comparing stdout, exit status and stderr.
 //! * [`Sleeper`] — a long-lived target process (`unshare … sleep`), killed
@@ -30,7 +32,10 @@
 //!   stderr with util-linux's.
 
 pub mod container;
+pub mod head;
 pub mod suite;
+
+pub use head::{differential_head, head_dir, test_name, util_linux_head};
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
