@@ -883,6 +883,63 @@ fn kill_child_when_unshare_rs_died_before_the_signal_was_armed() {
     assert_eq!(mine.last(), Some(&"+++ exited with 1 +++"), "{trace}");
 }
 
+/// The signal `cmd --kill-child=NAME` (an unshare) sends its child when it
+/// is killed, as the child (python) reports it.
+fn delivered_signal(cmd: Cmd, name: &str, dir: &TempDir) -> i32 {
+    let (report, ready) = (dir.join(unique_name("sig")), dir.join(unique_name("ready")));
+    let py = "import os, signal, sys, time\n\
+        def got(n, f):\n    open(sys.argv[1] + '.t', 'w').write(str(n)); os.rename(sys.argv[1] + '.t', sys.argv[1]); os._exit(0)\n\
+        for s in range(signal.SIGRTMIN, signal.SIGRTMAX + 1): signal.signal(s, got)\n\
+        open(sys.argv[2], 'w').close()\n\
+        time.sleep(60)\n";
+    let marker = unique_name("rt");
+    let child = cmd
+        .env("NSUT_RTSIG", &marker)
+        .arg(format!("--kill-child={name}"))
+        .args([python(), "-c", py])
+        .arg(&report)
+        .arg(&ready)
+        .spawn();
+    let mut child = nsutils_tests::ChildGuard(child);
+    wait_until(20, "the child to set its handlers", || ready.exists());
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    // the child outlives its parent until the signal comes (or fails to)
+    let reported = (0..2000).find_map(|_| {
+        let text = std::fs::read_to_string(&report).ok();
+        if text.is_none() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        text
+    });
+    for pid in nsutils_tests::processes_with_env("NSUT_RTSIG", &marker) {
+        // SAFETY: killing the straggler of this test.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    }
+    let reported = reported.unwrap_or_else(|| panic!("--kill-child={name}: no real-time signal came"));
+    reported.parse().unwrap()
+}
+
+/// Issue 16, item 13: real-time signals have glibc's numbers in every
+/// build (this runs against the static musl binaries too, whose C library
+/// says SIGRTMIN is 35), and bare RTMIN/RTMAX are refused, as by HEAD.
+#[test]
+fn kill_child_real_time_signals_are_numbered_as_head_does() {
+    let Some(head) = nsutils_tests::util_linux_head("unshare") else { return };
+    let dir = TempDir::new("rtsig");
+    for (name, number) in [("RTMIN+0", 34), ("RTMIN+30", 64), ("RTMAX-0", 64), ("RTMAX-30", 34), ("rtmin+2", 36)] {
+        let ours = delivered_signal(nsutils_tests::ul_named("unshare"), name, &dir);
+        let theirs = delivered_signal(head.clone(), name, &dir);
+        assert_eq!((ours, theirs), (number, number), "--kill-child={name}: ours, HEAD's");
+    }
+    for bare in ["RTMIN", "RTMAX", "SIGRTMAX", "RTMIN+31"] {
+        let arg = format!("--kill-child={bare}");
+        let (ours, theirs) = nsutils_tests::differential_head("unshare", [&arg, "true"], |c| c).unwrap();
+        assert_same_with(&ours, &theirs, without_hints);
+        ours.fails_with("unshare", &format!("unknown signal: {bare}"), 1);
+    }
+}
+
 // ---------------------------------------------------------------- fd hygiene
 
 #[test]
