@@ -790,6 +790,18 @@ fn binfmt_interpreter_fixed_before_chroot() {
     run("").fails_with("unshare-rs", &format!("failed to execute {file}: No such file or directory"), 127);
 }
 
+/// Issue 16, item 5: `-l ''` registers nothing and runs the program, as
+/// HEAD does (an empty write to `register` fails with EINVAL).
+#[test]
+fn an_empty_interpreter_is_no_registration_as_head_does() {
+    if !require_root("an_empty_interpreter_is_no_registration_as_head_does") {
+        return;
+    }
+    let Some(out) = same_as_head(&["-pf", "-r", "-l", "", "sh", "-c", "echo ran"], |c| c) else { return };
+    out.success().stdout_is("ran\n");
+    same_as_head(&["-pf", "-r", "--load-interp=", "true"], |c| c).unwrap().success();
+}
+
 #[test]
 fn environment_options() {
     if !require_root("environment_options") {
