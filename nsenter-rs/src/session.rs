@@ -402,13 +402,11 @@ fn parent_user_namespace(
 
 /// Open the `cgroup.procs` of the target's cgroup v2 (see [`crate::cgroup`]).
 fn open_cgroup_procs(proc_cgroup: &Path, pid: Option<libc::pid_t>) -> Result<(OwnedFd, PathBuf)> {
-    let text = std::fs::read_to_string(proc_cgroup).map_err(|e| open_error(proc_cgroup, &e, pid))?;
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let Some(path) = cgroup::v2_path(&text) else {
-        return Err(Error::msg(cgroup::ONLY_V2)
-            .with_hint(Some(format!("{} has no cgroup v2 (0::) entry", proc_cgroup.display()))));
-    };
-    let file = cgroup::procs_file(&cgroup::cgroup2_mounts(&mountinfo), &path)?;
+    let read = |path: &Path, pid| std::fs::read(path).map_err(|e| open_error(path, &e, pid));
+    let target = read(proc_cgroup, pid)?;
+    let own = read(Path::new("/proc/self/cgroup"), None)?;
+    let mounts = cgroup::cgroup2_mounts(&read(Path::new("/proc/self/mountinfo"), None)?);
+    let file = cgroup::join_file(&target, &own, &mounts, proc_cgroup)?;
     let fd = open_path(&file, libc::O_WRONLY, None)?;
     Ok((fd, file))
 }

@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::Duration;
 
+use nsutils_tests::differential_head;
 use nsutils_tests::{
     assert_same_with, children_of, comm_of, differential, is_root, ns_link, proc_state, require_root, tool, tool_path,
     ul_named, unique_name, util_linux, wait_until, without_hints, ChildGuard, Cmd, NetnsGuard, Output, Sleeper,
@@ -736,9 +737,15 @@ impl Drop for CgroupGuard {
     }
 }
 
-fn cgroup2_mount() -> Option<String> {
+/// The mount point of the first file system of type `fstype`.
+fn first_mount_of(fstype: &str) -> Option<String> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    info.lines().find(|l| l.contains(" - cgroup2 ")).and_then(|l| l.split(' ').nth(4)).map(str::to_string)
+    let tag = format!(" - {fstype} ");
+    info.lines().find(|l| l.contains(&tag)).and_then(|l| l.split(' ').nth(4)).map(str::to_string)
+}
+
+fn cgroup2_mount() -> Option<String> {
+    first_mount_of("cgroup2")
 }
 
 #[test]
@@ -760,6 +767,50 @@ fn join_cgroup_moves_the_program_into_the_targets_cgroup_v2() {
     // and without -c we stay where we are
     let out = ours().args(["-t", &t.pid().to_string(), "-u", "cat", "/proc/self/cgroup"]).run();
     assert!(!out.stdout.contains(&name), "{}", out.stdout);
+    drop(t);
+}
+
+/// The same argv through ours (named `nsenter`) and util-linux HEAD's,
+/// each wrapped by `wrap`; stdout, exit status and stderr must match (hint
+/// lines aside). Ours, or `None` when HEAD is missing (skipped loudly).
+#[track_caller]
+fn same_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
+    let (ours, head) = differential_head("nsenter", args, wrap)?;
+    assert_same_with(&ours, &head, without_hints);
+    Some(ours)
+}
+
+/// Issue 16, item 10: `-c` never reports a join that did not happen. On a
+/// system with v1 hierarchies, a target in other v1 cgroups than ours
+/// cannot be joined by moving in the unified hierarchy: refused, as HEAD
+/// refuses. On a pure v2 system both join.
+#[test]
+fn join_cgroup_is_whole_or_refused_as_head_does() {
+    if !require_root("join_cgroup_is_whole_or_refused_as_head_does") {
+        return;
+    }
+    let name = unique_name("cg1");
+    // a v1 hierarchy, if the system has one (hybrid), else the v2 one
+    let (hierarchy, expect_join) = match (first_mount_of("cgroup"), cgroup2_mount()) {
+        (Some(v1), _) => (v1, false),
+        (None, Some(v2)) if v2 == "/sys/fs/cgroup" => (v2, true),
+        _ => {
+            nsutils_tests::skip("join_cgroup_is_whole_or_refused_as_head_does", "no cgroup at /sys/fs/cgroup");
+            return;
+        }
+    };
+    let cg = CgroupGuard(Path::new(&hierarchy).join(&name));
+    std::fs::create_dir(&cg.0).unwrap();
+    let t = ChildGuard(Cmd::new("sleep").arg("1000").spawn());
+    std::fs::write(cg.0.join("cgroup.procs"), t.pid().to_string()).unwrap();
+    let pid = t.pid().to_string();
+    let Some(out) = same_as_head(&["-t", &pid, "-c", "cat", "/proc/self/cgroup"], |c| c) else { return };
+    if expect_join {
+        out.success().stdout_has(&format!("0::/{name}\n"));
+    } else {
+        out.fails_with("nsenter", "--join-cgroup is only supported in cgroup v2", 1);
+        hint_has(&out, "other v1 cgroups");
+    }
     drop(t);
 }
 
