@@ -723,6 +723,44 @@ fn env_takes_the_targets_environment() {
     assert!(!out.stdout.contains("NSUT_OUR_VAR"), "{}", out.stdout);
 }
 
+/// `python3 -c` replacing itself with `sleep 1000` whose environment is
+/// exactly the arguments, entries that execve(2) allows and setenv(3)
+/// does not (no `=`, an empty name) included.
+const EXEC_WITH_ENV_PY: &str = "import ctypes, sys\n\
+    libc = ctypes.CDLL(None)\n\
+    env = [a.encode() for a in sys.argv[1:]]\n\
+    argv = (ctypes.c_char_p * 3)(b'sleep', b'1000', None)\n\
+    envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)\n\
+    libc.execve(b'/bin/sleep', argv, envp)\n\
+    sys.exit(127)\n";
+
+/// Issue 16, item 12: `-e` with an environment entry of an empty name
+/// fails as HEAD fails, instead of leaving it out; entries without `=`
+/// are left out by both. (HEAD sets the variables in reverse order, so
+/// `env` lists them backwards; ours keeps the target's order.)
+#[test]
+fn env_fails_on_a_nameless_entry_as_head_does() {
+    if !require_root("env_fails_on_a_nameless_entry_as_head_does") {
+        return;
+    }
+    let env_of = |entries: &[&str]| Sleeper::start(Cmd::new("python3").args(["-c", EXEC_WITH_ENV_PY]).args(entries));
+    let t = env_of(&["A=1", "=nameless", "B=2"]);
+    let pid = t.pid().to_string();
+    let Some(out) = same_as_head(&["-t", &pid, "-u", "-e", "env"], |c| c) else { return };
+    out.fails_with("nsenter", "failed to set environment variables: Invalid argument", 1).no_stdout();
+    drop(t);
+    let t = env_of(&["A=1", "junk", "", "B=x=y"]);
+    let pid = t.pid().to_string();
+    let (ours, head) = differential_head("nsenter", ["-t", &pid, "-u", "-e", "env"], |c| c).unwrap();
+    ours.success().stdout_is("A=1\nB=x=y\n");
+    let sorted = |o: &Output| {
+        let mut v: Vec<String> = o.stdout.lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!((sorted(&ours), &ours.stderr, ours.code), (sorted(&head), &head.stderr, head.code));
+}
+
 /// A cgroup v2 directory made for one test, removed on drop.
 struct CgroupGuard(std::path::PathBuf);
 
