@@ -379,6 +379,24 @@ fn keep_caps_makes_the_namespace_capabilities_ambient() {
     assert_eq!(with[0], with[1], "every effective capability is ambient");
 }
 
+/// Issue 16, item 11: `--keep-caps` makes the user namespace's capabilities
+/// ambient when the user namespace is entered with another, as HEAD does.
+/// With `-U` alone HEAD leaves them out; ours does as documented (see
+/// keep_caps_makes_the_namespace_capabilities_ambient, nsenter-rs(1) NOTES).
+#[test]
+fn keep_caps_with_another_namespace_as_head_does() {
+    if !require_root("keep_caps_with_another_namespace_as_head_does (runs as nobody)") {
+        return;
+    }
+    let t = Target::start(unshare_cmd(&["--map-user=1000", "--map-group=1000", "-n"], sleeper()).as_nobody());
+    let pid = t.pid();
+    let caps = ["grep", "-E", "^Cap(Inh|Eff|Amb)", "/proc/self/status"];
+    let args = [&["-t", &pid, "-U", "-n", "--preserve-credentials", "--keep-caps"][..], &caps].concat();
+    let Some(out) = same_as_head(&args, |c| c.as_nobody()) else { return };
+    out.success();
+    assert!(!out.stdout.contains("CapAmb:\t0000000000000000"), "{}", out.stdout);
+}
+
 #[test]
 fn user_parent_enters_the_parent_or_owning_user_namespace() {
     if !require_root("user_parent_enters_the_parent_or_owning_user_namespace") {
