@@ -271,6 +271,7 @@ pub fn list(plan: &Plan) -> Result<i32> {
     }
     // an incomplete scan is an error, not a shorter list
     d.check()?;
+    cells.names.check()?;
     let st = style(plan.format, plan.headings, JSON_ROOT);
     print(&t, &st)?;
     Ok(d.status)
