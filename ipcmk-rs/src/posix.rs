@@ -85,8 +85,7 @@ pub fn create_shm(name: &OsStr, size: u64, mode: u32) -> io::Result<()> {
     let mode = permissions(mode);
     let size = libc::off_t::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
     // SAFETY: a valid C string; the fd is closed below.
-    let fd =
-        unsafe { libc::shm_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode) };
+    let fd = unsafe { libc::shm_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -108,9 +107,7 @@ pub fn create_mqueue(name: &OsStr, mode: u32) -> io::Result<()> {
     let attr: *const libc::mq_attr = std::ptr::null();
     // SAFETY: a valid C string; mode and a null attr are the variadic
     // arguments O_CREAT asks for.
-    let mq = unsafe {
-        libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode, attr)
-    };
+    let mq = unsafe { libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode, attr) };
     if mq < 0 {
         return Err(io::Error::last_os_error());
     }

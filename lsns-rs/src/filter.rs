@@ -63,7 +63,8 @@ impl FilterError {
     /// under the offending spot.
     pub fn pointer(expr: &str, offset: usize) -> String {
         let col = expr[..offset.min(expr.len())].chars().count();
-        format!("    {expr}\n    {:col$}^", "")
+        // not a format width: those stop at 65535, an argument does not
+        format!("    {expr}\n    {}^", " ".repeat(col))
     }
 }
 
@@ -91,7 +92,11 @@ enum Node {
     And(Vec<Node>),
     Not(Box<Node>),
     Cmp(Op, Box<Node>, Box<Node>),
-    Match { negate: bool, subject: Box<Node>, pattern: Pattern },
+    Match {
+        negate: bool,
+        subject: Box<Node>,
+        pattern: Pattern,
+    },
     Holder(usize),
     Int(i128),
     Float(Decimal),
@@ -973,6 +978,9 @@ mod tests {
         assert!(m.starts_with("invalid regular expression '(': "), "{m}");
         assert_eq!(off, 11);
         assert_eq!(FilterError::pointer("NS ==", 5), "    NS ==\n         ^");
+        // found by tests/tests/hostile_limits.rs: a width past 65535 panicked
+        let long = "'".repeat(100_000);
+        assert!(FilterError::pointer(&long, 99_999).ends_with(&format!("{}^", " ".repeat(99_999))));
     }
 
     #[test]
@@ -1018,7 +1026,10 @@ mod tests {
                 }
                 Err(e) => {
                     assert!(!n, "{} bytes: {e:?}", expr.len());
-                    assert!(matches!(e, FilterError::Syntax { ref message, .. } if message == "memory exhausted"), "{e:?}");
+                    assert!(
+                        matches!(e, FilterError::Syntax { ref message, .. } if message == "memory exhausted"),
+                        "{e:?}"
+                    );
                 }
             }
         }
@@ -1051,7 +1062,11 @@ mod tests {
     #[test]
     fn strings_carry_raw_bytes() {
         // option values reach the parser with non-UTF-8 bytes escaped
-        let expr = format!("COMMAND == '{}' && COMMAND =~ '^a{}'", nsutils_common::bytes::text(b"a\xffb"), nsutils_common::bytes::text(b"\xff"));
+        let expr = format!(
+            "COMMAND == '{}' && COMMAND =~ '^a{}'",
+            nsutils_common::bytes::text(b"a\xffb"),
+            nsutils_common::bytes::text(b"\xff")
+        );
         let f = parse(&expr).unwrap();
         assert!(f.matches(&mut |_| Cell { text: b"a\xffb", number: false }));
         assert!(!f.matches(&mut |_| Cell { text: "a\u{10FFFF}b".as_bytes(), number: false }));

@@ -611,7 +611,8 @@ impl Discovery {
         let mut buf = std::mem::take(&mut self.buf);
         let path = procfs::pid_path(&mut self.path, pid, b"stat");
         let read = procfs::read_at(self.proc_fd.as_fd(), path, &mut buf, 4096);
-        let ppid = self.skip_gone(read, || format!("cannot read /proc/{pid}/stat")).and_then(|_| procfs::stat_ppid(&buf));
+        let ppid =
+            self.skip_gone(read, || format!("cannot read /proc/{pid}/stat")).and_then(|_| procfs::stat_ppid(&buf));
         self.buf = buf;
         self.proc_entry(pid).ppid = Some(ppid);
         ppid
