@@ -145,7 +145,7 @@ const SEM_IMAGE: [u8; 32] = {
 /// temporary name and linked into place, so nobody sees it half made.
 pub fn create_sem(name: &OsStr, mode: u32) -> io::Result<()> {
     check_name(PKind::Sem, name).map_err(io::Error::from_raw_os_error)?;
-    let mode = u32::from(permissions(mode));
+    let mode = permissions(mode);
     let path = sem_path(name);
     loop {
         match std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
