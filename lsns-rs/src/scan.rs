@@ -456,8 +456,11 @@ impl Discovery {
                 break;
             }
             if pidfd.as_ref().map(|(p, _)| *p) != Some(pid) {
+                // ESRCH: gone; EPERM/ENOSYS: a seccomp profile or an old
+                // kernel refuses pidfds, and sockets' namespaces stay unseen
+                // as upstream's do
                 let opened = PidFd::open(pid as i32);
-                pidfd = self.skip_gone(opened, || format!("pidfd_open {pid}")).map(|p| (pid, p));
+                pidfd = self.skip_other(opened, || format!("pidfd_open {pid}")).map(|p| (pid, p));
             }
             let Some((_, pfd)) = &pidfd else { continue };
             // EBADF: closed since; EPERM: not ours to take (ptrace rules)
