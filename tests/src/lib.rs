@@ -33,6 +33,7 @@
 
 pub mod container;
 pub mod head;
+pub mod limits;
 pub mod subids;
 pub mod suite;
 
