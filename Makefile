@@ -2,7 +2,8 @@
 #
 #   make demo        build the tools and run the seeds' walkthrough (as root)
 #   make test        run every test (what CI runs)
-#   make static      stripped static musl binaries of all six, with their sizes
+#   make static      stripped static musl binaries of all six for x86_64 and
+#                    aarch64 (STATIC_TARGETS), with their sizes
 #   make completions bash/zsh/fish completions into target/completions
 #   make install     binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 #                    UTIL_LINUX_NAMES=1 also links unshare -> unshare-rs, …
@@ -24,7 +25,7 @@ FISHDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 # where `install` takes the binaries from (built with `make release` unless overridden)
 BINSRC  ?= target/release
 UTIL_LINUX_NAMES ?= 0
-MUSL_TARGET ?= x86_64-unknown-linux-musl
+STATIC_TARGETS ?= x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 
 TOOLS    := unshare-rs nsenter-rs lsns-rs ipcmk-rs ipcs-rs ipcrm-rs
 PACKAGES := -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs
@@ -49,7 +50,7 @@ demo:
 	scripts/demo.sh target/release
 
 static:
-	scripts/static.sh $(MUSL_TARGET)
+	scripts/static.sh $(STATIC_TARGETS)
 
 # GEN: an already built nsutils-gen (else cargo builds and runs it)
 completions:
