@@ -4,6 +4,8 @@
 #   make test        run every test (what CI runs)
 #   make static      stripped static musl binaries of all six for x86_64 and
 #                    aarch64 (STATIC_TARGETS), with their sizes
+#   make image       the container image (Containerfile: FROM scratch, the six
+#                    static binaries) with podman; IMAGE_ARCH=aarch64 for arm64
 #   make completions bash/zsh/fish completions into target/completions
 #   make install     binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 #                    UTIL_LINUX_NAMES=1 also links unshare -> unshare-rs, …
@@ -32,7 +34,7 @@ PACKAGES := -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs
 MANPAGES := man/unshare-rs.1 man/nsenter-rs.1 man/lsns-rs.8 man/ipcmk-rs.1 man/ipcs-rs.1 man/ipcrm-rs.1
 COMPL    := target/completions
 
-.PHONY: all build release test demo static completions install uninstall bench soak fuzz
+.PHONY: all build release test demo static image completions install uninstall bench soak fuzz
 all: build
 
 build:
@@ -51,6 +53,11 @@ demo:
 
 static:
 	scripts/static.sh $(STATIC_TARGETS)
+
+IMAGE_ARCH ?= x86_64
+image:
+	scripts/static.sh $(IMAGE_ARCH)-unknown-linux-musl
+	scripts/image.sh -b target/$(IMAGE_ARCH)-unknown-linux-musl/release
 
 # GEN: an already built nsutils-gen (else cargo builds and runs it)
 completions:
