@@ -165,7 +165,7 @@ fn lsns_json_is_the_native_builds() {
     native.success();
     assert_eq!(without_nprocs(&arm.json()), without_nprocs(&native.json()));
     if target.is_some() {
-        assert!(arm.stdout.contains(&format!("\"type\": \"net\"")), "{}", arm.stdout);
+        assert!(arm.stdout.contains("\"type\": \"net\""), "{}", arm.stdout);
     }
 }
 
