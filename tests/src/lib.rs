@@ -33,6 +33,7 @@
 
 pub mod container;
 pub mod head;
+pub mod mounts;
 pub mod oci;
 pub mod suite;
 

@@ -192,7 +192,11 @@ for d in /usr/local /usr/local/bin /usr/local/share; do [ -d $d ] || echo "remov
 echo done
 "#
     );
-    let out = in_overlay(&tmp, &script, &[&project_root().display().to_string(), &bins.display().to_string(), &gen.display().to_string()]);
+    let out = in_overlay(
+        &tmp,
+        &script,
+        &[&project_root().display().to_string(), &bins.display().to_string(), &gen.display().to_string()],
+    );
     out.success();
     assert_eq!(out.stdout, "installed\ndone\n", "stderr:\n{}", out.stderr);
 }
