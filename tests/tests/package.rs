@@ -182,19 +182,17 @@ fn make_install_and_uninstall_leave_nothing_behind() {
 
     // on the system (/usr/local, in the overlay): nothing that was not
     // there before, and what was there (bin, share, share/man) stays
-    let script = format!(
-        r#"
+    let script = r#"
 make -s -C "$1" install BINSRC="$2" GEN="$3" COMPL="$T/compl" >/dev/null
 [ -x /usr/local/bin/unshare-rs ] && [ -f /usr/local/share/man/man1/unshare-rs.1 ] && echo installed
 make -s -C "$1" uninstall >/dev/null
 left_in usr | sed 's/^/left: /'
 for d in /usr/local /usr/local/bin /usr/local/share; do [ -d $d ] || echo "removed: $d"; done
 echo done
-"#
-    );
+"#;
     let out = in_overlay(
         &tmp,
-        &script,
+        script,
         &[&project_root().display().to_string(), &bins.display().to_string(), &gen.display().to_string()],
     );
     out.success();
