@@ -39,7 +39,7 @@ esac
 version=$("$root/scripts/version.sh")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-stage=$(mktemp -d /tmp/nsutils-deb.XXXXXX)
+stage=$(mktemp -d -t nsutils-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 pkg=$stage/nsutils
 

@@ -20,7 +20,7 @@ mkdir -p "$out"
 scripts/static.sh x86_64-unknown-linux-musl aarch64-unknown-linux-musl >&2
 make -s completions >&2
 epoch=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}
-stage=$(mktemp -d /tmp/nsutils-dist.XXXXXX)
+stage=$(mktemp -d -t nsutils-dist.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 
 for arch in x86_64 aarch64; do

@@ -38,7 +38,7 @@ esac
 version=$("$root/scripts/version.sh")
 [ -n "$tag" ] || tag=localhost/nsutils:$version-$arch
 
-ctx=$(mktemp -d /tmp/nsutils-image.XXXXXX)
+ctx=$(mktemp -d -t nsutils-image.XXXXXX)
 trap 'rm -rf "$ctx"' EXIT
 mkdir "$ctx/bin"
 for t in "${tools[@]}"; do cp "$bindir/$t" "$ctx/bin/"; done

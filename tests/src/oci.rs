@@ -59,7 +59,11 @@ impl Image {
         // the guard exists before the build: a build that fails halfway is
         // removed too
         let image = Image { name };
+        // the build context in a directory of ours, so a killed build
+        // leaves nothing
+        let tmp = crate::TempDir::new("ctx");
         let out = Cmd::new(project_root().join("scripts/image.sh"))
+            .env("TMPDIR", tmp.path())
             .arg("-b")
             .arg(&bins)
             .args(["-t", &image.name])

@@ -85,6 +85,8 @@ fn the_deb_installs_beside_util_linux_works_and_leaves_nothing_when_purged() {
         .arg(tmp.join("out"))
         .arg("-c")
         .arg(tmp.join("compl"))
+        // its staging directory too, so a killed build leaves nothing
+        .env("TMPDIR", tmp.path())
         .run();
     built.success();
     let deb = built.stdout.trim().to_string();
