@@ -34,6 +34,8 @@
 pub mod container;
 pub mod head;
 pub mod limits;
+pub mod mounts;
+pub mod oci;
 pub mod subids;
 pub mod suite;
 
