@@ -529,3 +529,92 @@ fn posix_names_keep_their_bytes_and_lose_the_setuid_bit() {
     let gone = run("ipcrm-rs", vec!["-v".into(), "--posix-shmem".into(), name.clone()]);
     assert_eq!(gone.stdout, b"removing POSIX shared memory `/nsut\xffx'\n", "{}", gone.describe());
 }
+
+/// Memory: `RLIMIT_AS` in 128 KiB steps from the least under which the
+/// tool's `--version` runs (below it the kernel or the dynamic loader fails
+/// to map the binary, before any of our code) up to 24 MiB, where every run
+/// completes; for the tools that hold the most (lsns-rs and ipcs-rs over
+/// 3,000 message queues) and the two that fork and exec. Every run gives
+/// the complete answer, or util-linux's `<tool>: cannot allocate N bytes:
+/// Cannot allocate memory` with status 1 and nothing on stdout, or (glibc
+/// build) the loader's failure with status 127; never the abort (SIGABRT)
+/// of Rust's default allocation-failure handler, never a signal.
+#[test]
+fn running_out_of_memory_ends_with_util_linux_s_message_not_an_abort() {
+    if !require_root(&test_name()) {
+        return;
+    }
+    let dir = nsutils_tests::TempDir::new("as");
+    let modes: [(&str, &[&str]); 6] = [
+        ("lsns-rs", &[]),
+        ("lsns-rs", &["-J", "--output-all"]),
+        ("ipcs-rs", &["-a"]),
+        ("ipcs-rs", &["--json"]),
+        ("unshare-rs", &["-fn", "true"]),
+        ("nsenter-rs", &["-t", "1", "-a", "true"]),
+    ];
+    let (step, hi) = (128 * 1024, 24 * 1024 * 1024);
+    let mut script = String::from(
+        "set -u; D=$1\nfor i in $(seq 1 3000); do ipcmk -Q >/dev/null || exit 95; done\n\
+         sweep() { m=$1; shift; \"$@\" >$D/$m.ref.out 2>$D/$m.ref.err; echo $? >$D/$m.ref.rc\n",
+    );
+    script.push_str(&format!(
+        "  n={step}; until prlimit --as=$n \"$1\" -V >/dev/null 2>&1; do n=$((n + {step})); \
+         [ $n -le {hi} ] || exit 96; done; echo $n >$D/$m.start\n\
+         while [ $n -le {hi} ]; do prlimit --as=$n \"$@\" >$D/$m.$n.out 2>$D/$m.$n.err; \
+         echo $? >$D/$m.$n.rc; n=$((n + {step})); done; }}\n"
+    ));
+    for (i, (t, args)) in modes.iter().enumerate() {
+        let words: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+        script.push_str(&format!("sweep {i} '{}' {}\n", tool_path(t).display(), words.join(" ")));
+    }
+    let out = Cmd::new(nsutils_tests::util_linux_path("unshare"))
+        .args(["-fpmi", "--mount-proc", "sh", "-c", &script, "sh"])
+        .arg(dir.path())
+        .timeout(Duration::from_secs(240))
+        .run();
+    assert_eq!(out.code, Some(0), "the memory sweep failed:\n{}\n{}", out.stdout, out.stderr);
+    let read = |m: usize, n: &str, ext: &str| std::fs::read(dir.join(format!("{m}.{n}.{ext}"))).unwrap_or_default();
+    let mut cannot_allocate = [0; 6];
+    for (m, (t, args)) in modes.iter().enumerate() {
+        let (ref_out, ref_err) = (read(m, "ref", "out"), read(m, "ref", "err"));
+        assert_eq!(
+            read(m, "ref", "rc"),
+            b"0\n",
+            "{t} {args:?} failed without a limit: {}",
+            String::from_utf8_lossy(&ref_err)
+        );
+        let start = std::fs::read(dir.join(format!("{m}.start"))).unwrap_or_default();
+        let start: u64 = String::from_utf8_lossy(&start).trim().parse().unwrap_or(0);
+        assert!(start > 0, "{t}: no start found");
+        let mut n = start;
+        while n <= hi {
+            let (o, e) = (read(m, &n.to_string(), "out"), read(m, &n.to_string(), "err"));
+            let rc = String::from_utf8_lossy(&read(m, &n.to_string(), "rc")).trim().to_string();
+            let err = String::from_utf8_lossy(&e);
+            let what = || format!("{t} {args:?} under RLIMIT_AS={n}: status {rc}\n--- stderr ---\n{err}");
+            if rc == "0" {
+                assert!(o == ref_out && e == ref_err, "partial or different answer with status 0: {}", what());
+            } else if rc == "1" && err.starts_with(&format!("{t}: cannot allocate ")) {
+                assert!(o.is_empty(), "output before the error: {}", what());
+                assert!(err.ends_with(" bytes: Cannot allocate memory\n") && err.lines().count() == 1, "{}", what());
+                cannot_allocate[m] += 1;
+            } else if rc == "127" && !err.starts_with(&format!("{t}:")) {
+                // the dynamic loader (glibc build) of a program we exec
+                assert!(err.contains("error while loading") || err.contains("cannot allocate TLS"), "{}", what());
+            } else {
+                assert!(
+                    rc == "1" && err.starts_with(&format!("{t}: ")) && o.is_empty(),
+                    "not a clear error: {}",
+                    what()
+                );
+            }
+            n += step;
+        }
+    }
+    // the sweep must really reach the allocator failure in the tools that
+    // allocate the most (otherwise the test would prove nothing)
+    for m in [0, 1, 2, 3] {
+        assert!(cannot_allocate[m] > 0, "{:?}: no run ran out of memory in our code", modes[m]);
+    }
+}
