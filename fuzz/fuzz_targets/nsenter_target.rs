@@ -31,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(target_of(again.into()).unwrap().target, Some(t));
         }
         Err(e) => {
-            let shown = text.to_string_lossy();
+            // messages carry the argument's bytes (nsutils_common::bytes)
+            let shown = nsutils_common::bytes::text(data);
             assert!(
                 e.message().starts_with(&format!("failed to parse PID argument '{shown}': ")),
                 "{:?} for {shown:?}",

@@ -163,7 +163,8 @@ pub struct Builder {
     output_all: bool,
     persistent: bool,
     task: Option<i32>,
-    filter: Option<String>,
+    /// `-Q`: the filter, or the first column name it uses that does not exist.
+    filter: Option<std::result::Result<Filter, String>>,
     notruncate: bool,
     nowrap: bool,
     types: NsSet,
@@ -214,8 +215,7 @@ impl Build<Id> for Builder {
             Id::Filter => {
                 // util-linux parses the expression in its loop and looks
                 // its column names up after it
-                check_filter_syntax(&v)?;
-                self.filter = Some(v);
+                self.filter = Some(parse_filter(&v)?);
             }
             Id::Notruncate => self.notruncate = true,
             Id::Nowrap => self.nowrap = true,
@@ -262,8 +262,12 @@ impl Build<Id> for Builder {
                 return Err(Error::msg(e.unwrap_or_else(|| format!("failed to parse column list: '{list}'"))));
             }
         }
-        let filter = match &self.filter {
-            Some(expr) => Some(parse_filter(expr)?),
+        let filter = match self.filter {
+            Some(Ok(filter)) => Some(filter),
+            Some(Err(name)) => {
+                nsutils_common::error::warn(format!("unknown column: {name}"));
+                return Err(Error::msg("failed to initialize filter"));
+            }
             None => None,
         };
         let tree = match (self.tree, namespace.is_some()) {
@@ -322,28 +326,27 @@ fn parse_tree(v: Option<&str>) -> Result<Tree> {
     }
 }
 
-/// `-Q EXPR`'s syntax alone: any name stands for a column here.
-fn check_filter_syntax(expr: &str) -> Result<()> {
-    match Filter::parse(expr, &|_| Some(0)) {
+/// `-Q EXPR` over every column (shown or not), parsed once (regular
+/// expressions are compiled as it is parsed). A syntax error is an error
+/// now; an unknown column name is given back, for the check after the loop.
+fn parse_filter(expr: &str) -> Result<std::result::Result<Filter, String>> {
+    let unknown = std::cell::RefCell::new(None);
+    let resolve = |name: &str| {
+        // an unknown name stands for a column no row has until the check
+        // after the loop refuses the filter
+        Col::from_name(name).map(|c| c as usize).or_else(|| {
+            unknown.borrow_mut().get_or_insert_with(|| name.to_string());
+            Some(usize::MAX)
+        })
+    };
+    match Filter::parse(expr, &resolve) {
+        Ok(filter) => Ok(unknown.into_inner().map_or(Ok(filter), Err)),
         Err(FilterError::Syntax { message, offset }) => {
             Err(Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset))))
         }
-        _ => Ok(()),
+        // the resolver knows every name
+        Err(FilterError::UnknownColumn(name)) => Ok(Err(name)),
     }
-}
-
-/// `-Q EXPR` over every column (shown or not).
-fn parse_filter(expr: &str) -> Result<Filter> {
-    let resolve = |name: &str| Col::from_name(name).map(|c| c as usize);
-    Filter::parse(expr, &resolve).map_err(|e| match e {
-        FilterError::UnknownColumn(name) => {
-            nsutils_common::error::warn(format!("unknown column: {name}"));
-            Error::msg("failed to initialize filter")
-        }
-        FilterError::Syntax { message, offset } => {
-            Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset)))
-        }
-    })
 }
 
 #[cfg(test)]
@@ -490,6 +493,10 @@ mod tests {
         assert!(matches!(parse(&os_args(&["-H", "abc"])).unwrap(), Action::ListColumns { format: Format::Table }));
         assert!(plan(&["-Q", "NS == 1"]).filter.is_some());
         assert_eq!(error(&["-Q", "FOO == 1"]), "failed to initialize filter");
+        // a syntax error after an unknown name is still a syntax error, found in the loop
+        assert!(error(&["-Q", "FOO == 1 )", "--bogus"]).starts_with("failed to parse \"FOO == 1 )\""));
+        // the last -Q wins
+        assert!(plan(&["-Q", "FOO == 1", "-Q", "NS == 1"]).filter.is_some());
         assert_eq!(
             error(&["-Q", "NS =="]),
             "failed to parse \"NS ==\": syntax error, unexpected end of file\n    NS ==\n         ^"
