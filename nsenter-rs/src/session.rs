@@ -1,7 +1,8 @@
 //! Carrying out a [`Plan`].
 //!
 //! 1. **Open everything first** ("tunnel"): namespace files and IDs given on
-//!    the command line (relative to our working directory), the target's
+//!    the command line (the files and directories were opened, relative to
+//!    our working directory, when their options were read), the target's
 //!    pidfd, its namespaces, root, working directory, environment, cgroup
 //!    and `/proc/PID` — while paths still resolve in our own mount
 //!    namespace. With `PID:INODE` the pidfd must have that inode; after
