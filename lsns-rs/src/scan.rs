@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-use nsutils_common::ns::{NsFile, NsType, PidFd};
+use nsutils_common::ns::{NsFile, NsSet, NsType, PidFd};
 use nsutils_common::{mountinfo, sys, Error};
 
 use crate::netnsid::NsidQuery;
@@ -102,7 +102,7 @@ pub struct ProcInfo {
 /// The result of discovery plus lazy lookups.
 pub struct Discovery {
     proc_fd: OwnedFd,
-    types: [bool; 8],
+    types: NsSet,
     /// The namespaces found, in discovery order.
     pub nss: Vec<Ns>,
     index: HashMap<u64, usize>,
@@ -141,7 +141,7 @@ const REOPEN: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
 impl Discovery {
     /// Open `/proc` for listing the namespaces of the `types` wanted
     /// (indexed like [`NsType::ALL`]).
-    pub fn new(types: [bool; 8]) -> io::Result<Discovery> {
+    pub fn new(types: NsSet) -> io::Result<Discovery> {
         let proc_fd =
             nsutils_common::ns::open_cloexec(std::path::Path::new("/proc"), libc::O_RDONLY | libc::O_DIRECTORY)?;
         // the nsfs device: every namespace file lives on it
@@ -245,7 +245,7 @@ impl Discovery {
     /// members of one namespace, `task` the namespaces of one process;
     /// `fds` also looks at every open descriptor (namespaces and sockets).
     pub fn scan_processes(&mut self, target: Option<u64>, task: Option<u32>, fds: bool) {
-        let enabled: Vec<NsType> = NsType::ALL.into_iter().filter(|t| self.types[*t as usize]).collect();
+        let enabled: Vec<NsType> = NsType::ALL.into_iter().filter(|t| self.types.contains(*t)).collect();
         // one open of /proc/PID/ns pays off from three lookups on
         let use_nsdir = enabled.len() >= 3;
         let names: Vec<Vec<u8>> = enabled
@@ -350,7 +350,7 @@ impl Discovery {
         // procfs lists a process's descriptors until the buffer is full: a
         // short read is the end, and saves the getdents64 call saying so
         let mut dir = Dir::new(fd_dir, std::mem::take(&mut self.dirbuf)).short_read_ends();
-        let sockets = self.types[NsType::Net as usize];
+        let sockets = self.types.contains(NsType::Net);
         let mut name = [0u8; 16];
         while let Some(n) = dir.next_name() {
             let Some(fd) = procfs::parse_decimal(n) else { continue };
@@ -442,7 +442,7 @@ impl Discovery {
                 continue;
             }
             match f.ns_type() {
-                Ok(ty) if self.types[ty as usize] => {
+                Ok(ty) if self.types.contains(ty) => {
                     self.add(ino, ty, Holder::Fd { pid, fd });
                 }
                 _ => {}
@@ -477,7 +477,7 @@ impl Discovery {
         let mut mounts: Vec<(u64, NsType)> = self.nsfs_types.iter().map(|(i, t)| (*i, *t)).collect();
         mounts.sort_unstable();
         for (ino, ty) in mounts {
-            if self.index.contains_key(&ino) || !self.types[ty as usize] {
+            if self.index.contains_key(&ino) || !self.types.contains(ty) {
                 continue;
             }
             let path = self.nsfs_paths[&ino][0].clone();
@@ -698,7 +698,7 @@ mod tests {
         // a regular file answers the nsfs ioctls with ENOTTY, as an old
         // kernel would for a namespace
         let f = nsutils_common::ns::open_cloexec(std::path::Path::new("/proc/self/stat"), libc::O_RDONLY).unwrap();
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         assert!(d.relation(f.as_fd(), sys::NS_GET_USERNS, 1).is_none());
         assert_eq!(d.status, 2);
         assert!(d.unsupported_warned[1] && !d.unsupported_warned[0]);
@@ -717,7 +717,7 @@ mod tests {
         // no writer: a blocking open would wait for one for ever
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut d = Discovery::new([true; 8]).unwrap();
+            let mut d = Discovery::new(NsSet::ALL).unwrap();
             let i = d.add(1, NsType::Net, Holder::Mount(path));
             let _ = tx.send(d.open(i).is_none());
         });
@@ -732,7 +732,7 @@ mod tests {
         let net = nsutils_common::ns::NsFile::open_proc(None, NsType::Net, false).unwrap();
         let ino = net.id().unwrap().ino;
         let me = (std::process::id(), net.as_fd().as_raw_fd() as u32);
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         d.fd_candidates.insert(ino + 1, me);
         d.discover_persistent();
         assert_eq!(d.find(ino + 1), None, "the inode the scan saw is no longer behind the descriptor");
@@ -744,7 +744,7 @@ mod tests {
 
     #[test]
     fn finds_our_own_namespaces_and_reads_our_process() {
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         let me = std::process::id();
         d.scan_processes(None, Some(me), true);
         let my_net = nsutils_common::ns::NsId::of_path(std::path::Path::new("/proc/self/ns/net")).unwrap().ino;

@@ -1,7 +1,8 @@
 //! Carrying out a [`Plan`].
 //!
 //! 1. **Open everything first** ("tunnel"): namespace files and IDs given on
-//!    the command line (relative to our working directory), the target's
+//!    the command line (the files and directories were opened, relative to
+//!    our working directory, when their options were read), the target's
 //!    pidfd, its namespaces, root, working directory, environment, cgroup
 //!    and `/proc/PID` — while paths still resolve in our own mount
 //!    namespace. With `PID:INODE` the pidfd must have that inode; after
@@ -19,7 +20,6 @@
 //!    the parent passes the child's exit status or fatal signal on.
 //! 6. Credentials, capabilities, exec.
 
-use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -27,13 +27,13 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 use nsutils_common::hints::{self, Call, Probe};
-use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsType, PidFd};
+use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsSet, NsType, PidFd};
 use nsutils_common::process::{self, ChildStatus, Fork};
-use nsutils_common::{caps, Error, Result};
+use nsutils_common::{bytes, caps, Error, Result};
 
 use crate::cgroup;
 use crate::enter::{self, Setns, Step};
-use crate::options::{DirArg, IdArg, NsSource, Plan, Target};
+use crate::options::{DirArg, Given, IdArg, NsSource, Plan, Target};
 
 /// Where one [`Step`] enters from.
 enum Source {
@@ -59,7 +59,7 @@ struct Opened {
 }
 
 impl Opened {
-    fn push(&mut self, types: Vec<NsType>, source: Source, reenters_own_user: bool) {
+    fn push(&mut self, types: NsSet, source: Source, reenters_own_user: bool) {
         let via_pidfd = matches!(source, Source::PidFd);
         self.steps.push(Step { types, via_pidfd });
         self.sources.push(source);
@@ -67,16 +67,16 @@ impl Opened {
     }
 
     fn entering(&self, ty: NsType) -> bool {
-        self.steps.iter().any(|s| s.types.contains(&ty))
+        self.steps.iter().any(|s| s.types.contains(ty))
     }
 }
 
 impl Setns for Opened {
     fn setns(&mut self, index: usize) -> io::Result<()> {
         match &self.sources[index] {
-            Source::File(f) => f.enter(Some(self.steps[index].types[0])),
+            Source::File(f) => f.enter(self.steps[index].types.first()),
             Source::PidFd => {
-                let flags = self.steps[index].types.iter().fold(0, |acc, t| acc | t.clone_flag());
+                let flags = self.steps[index].types.clone_flags();
                 self.pidfd.as_ref().expect("pidfd step without pidfd").enter(flags)
             }
         }
@@ -85,8 +85,8 @@ impl Setns for Opened {
 
 /// Run the plan. Returns only the exit status of a forked child, or an
 /// error; otherwise the process becomes the program.
-pub fn execute(plan: Plan) -> Result<i32> {
-    let mut opened = open_everything(&plan)?;
+pub fn execute(mut plan: Plan) -> Result<i32> {
+    let mut opened = open_everything(&mut plan)?;
     let entering_user = opened.entering(NsType::User);
 
     // Entering a user namespace makes us root in it and drops the
@@ -124,20 +124,25 @@ pub fn execute(plan: Plan) -> Result<i32> {
 }
 
 /// Step 1: open everything, in util-linux's order, and pin the target.
-fn open_everything(plan: &Plan) -> Result<Opened> {
+/// The files and directories named on the command line were opened when
+/// their options were read; they move from the plan into what is opened.
+fn open_everything(plan: &mut Plan) -> Result<Opened> {
     let mut opened = Opened::default();
 
-    // Files and IDs given on the command line, relative to our cwd.
+    // Files and IDs given on the command line.
+    let asked: NsSet = plan.namespaces.keys().copied().collect();
+    let mut from_target: NsSet =
+        plan.namespaces.iter().filter(|(_, s)| matches!(s, NsSource::Target)).map(|(t, _)| *t).collect();
     let mut given: Vec<(NsType, NsFile)> = Vec::new();
-    for (&ty, source) in &plan.namespaces {
+    for (ty, source) in std::mem::take(&mut plan.namespaces) {
         match source {
             NsSource::Target => {}
-            NsSource::File(path) => {
-                let f = NsFile::open(path).map_err(|e| Error::os(format!("cannot open {}", path.display()), &e))?;
-                check_type(&f, ty, &path.display().to_string())?;
+            NsSource::File(file) => {
+                let f = NsFile::from_fd(file.fd);
+                check_type(&f, ty, &bytes::path(&file.path).to_string())?;
                 given.push((ty, f));
             }
-            NsSource::Id(id) => given.push((ty, open_by_id(*id, ty)?)),
+            NsSource::Id(id) => given.push((ty, open_by_id(id, ty)?)),
         }
     }
 
@@ -161,11 +166,9 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     }
 
     // The namespaces taken from the target: explicit ones, then --all.
-    let mut from_target: BTreeSet<NsType> =
-        plan.namespaces.iter().filter(|(_, s)| **s == NsSource::Target).map(|(t, _)| *t).collect();
     if let (true, Some(t)) = (plan.all, plan.target) {
         for ty in NsType::ENTER_ORDER {
-            let overridden = plan.namespaces.contains_key(&ty) || (ty == NsType::Net && plan.net_socket.is_some());
+            let overridden = asked.contains(ty) || (ty == NsType::Net && plan.net_socket.is_some());
             if !overridden && target_has_other(t.pid, ty)? {
                 from_target.insert(ty);
             }
@@ -193,35 +196,35 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     let use_pidfd = opened.pidfd.is_some() && kernel_at_least(5, 8) && std::env::var_os("NSUTILS_NO_PIDFD").is_none();
     if let Some(t) = plan.target.filter(|_| !from_target.is_empty()) {
         if use_pidfd {
-            let reenters = from_target.contains(&NsType::User)
+            let reenters = from_target.contains(NsType::User)
                 && is_own_user_ns(NsId::of_path(&proc_ns_path(Some(t.pid), NsType::User.name())).ok());
-            opened.push(from_target.iter().copied().collect(), Source::PidFd, reenters);
+            opened.push(from_target, Source::PidFd, reenters);
         } else {
-            for &ty in &from_target {
+            for ty in from_target {
                 let f = open_target_ns(t.pid, ty)?;
                 let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
-                opened.push(vec![ty], Source::File(f), reenters);
+                opened.push(NsSet::of(ty), Source::File(f), reenters);
             }
         }
     }
     for (ty, f) in given {
         let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
-        opened.push(vec![ty], Source::File(f), reenters);
+        opened.push(NsSet::of(ty), Source::File(f), reenters);
     }
 
     // Directories, environment, cgroup, /proc/PID — still in our mount ns.
     let target_pid = plan.target.map(|t| t.pid);
     let proc_file = |name: &str| PathBuf::from(format!("/proc/{}/{name}", target_pid.unwrap_or(0)));
     let dir_flags = libc::O_RDONLY | libc::O_DIRECTORY;
-    opened.root = match &plan.root {
+    opened.root = match plan.root.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("root"), dir_flags, target_pid)?),
-        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
     };
-    opened.wd = match &plan.wd {
+    opened.wd = match plan.wd.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("cwd"), dir_flags, target_pid)?),
-        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
     };
     if plan.env {
         let path = proc_file("environ");
@@ -280,6 +283,16 @@ fn target_hint(pid: libc::pid_t, err: &io::Error) -> Option<String> {
             "only the owner of process {pid} or a user with CAP_SYS_PTRACE may open its namespaces and files"
         )),
         _ => None,
+    }
+}
+
+/// A directory named on the command line (opened when its option was read):
+/// refused, as an open with `O_DIRECTORY` would refuse it, when it is none.
+fn given_dir(dir: Given) -> Result<OwnedFd> {
+    match fstat(dir.fd.as_fd()) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => Ok(dir.fd),
+        Ok(_) => Err(open_error(&dir.path, &io::Error::from_raw_os_error(libc::ENOTDIR), None)),
+        Err(e) => Err(open_error(&dir.path, &e, None)),
     }
 }
 
@@ -372,22 +385,18 @@ fn socket_namespace(pidfd: &PidFd, fd: i32, pid: libc::pid_t) -> Result<NsFile> 
 /// `--user-parent`: with a user namespace to enter, its parent replaces it;
 /// otherwise the user namespace that owns the first namespace we enter
 /// (or the target's user namespace's parent, when there is none).
-fn parent_user_namespace(
-    plan: &Plan,
-    given: &mut Vec<(NsType, NsFile)>,
-    from_target: &mut BTreeSet<NsType>,
-) -> Result<NsFile> {
+fn parent_user_namespace(plan: &Plan, given: &mut Vec<(NsType, NsFile)>, from_target: &mut NsSet) -> Result<NsFile> {
     let pid = plan.target.map(|t| t.pid);
     let parent_of = |f: &NsFile| f.parent().map_err(|e| Error::os("cannot get the parent user namespace", &e));
     if let Some(i) = given.iter().position(|(t, _)| *t == NsType::User) {
         let (_, user) = given.remove(i);
         return parent_of(&user);
     }
-    if let (true, Some(pid)) = (from_target.remove(&NsType::User), pid) {
+    if let (true, Some(pid)) = (from_target.remove(NsType::User), pid) {
         return parent_of(&open_target_ns(pid, NsType::User)?);
     }
     let first_given = given.iter().min_by_key(|(t, _)| NsType::ENTER_ORDER.iter().position(|o| o == t));
-    let first_target = from_target.iter().next().copied();
+    let first_target = from_target.first();
     let owner_of = |f: &NsFile, ty: NsType| {
         f.user_ns().map_err(|e| Error::os(format!("cannot get the user namespace owning ns/{}", ty.name()), &e))
     };
@@ -442,17 +451,16 @@ fn enter_namespaces(opened: &mut Opened, target: Option<Target>) -> Result<()> {
     enter::enter_namespaces(&steps, opened).map_err(|f| {
         let step = &steps[f.index];
         let errno = f.error.raw_os_error().unwrap_or(libc::EINVAL);
-        let err = if step.via_pidfd {
-            Error::errno("reassociate to namespaces failed", errno)
-        } else {
-            reassociate_error(step.types[0], errno)
+        let err = match step.types.first() {
+            Some(ty) if !step.via_pidfd => reassociate_error(ty, errno),
+            _ => Error::errno("reassociate to namespaces failed", errno),
         };
         let hint = if errno == libc::EINVAL && opened.reenters_own_user[f.index] {
             Some("that is the user namespace we are in, which setns(2) cannot enter again".to_string())
         } else if errno == libc::ESRCH && step.via_pidfd {
             target.map(|t| format!("process {} has exited", t.pid))
         } else {
-            hints::namespace_error(Call::Enter, errno, &step.types, &Probe::system())
+            hints::namespace_error(Call::Enter, errno, &step.types.iter().collect::<Vec<_>>(), &Probe::system())
         };
         err.with_hint(hint)
     })

@@ -575,7 +575,9 @@ fn the_matrix_of_malformed_invocations() {
     };
     let check = |c: &Case| -> Vec<String> {
         let mut problems = Vec::new();
-        let ours = prepare(c, tool(c.tool)).run();
+        // argv[0] is the bare name, as a PATH lookup gives it (getopt's
+        // messages carry argv[0] as given: plumbing.rs tests that)
+        let ours = prepare(c, tool(c.tool).arg0(c.tool)).run();
         let what = format!("{} {:?}", c.tool, c.args);
         let mut fail = |p: String| problems.push(format!("{what}: {p}\n{}", describe(&ours)));
         if ours.signal.is_some() || ours.stderr.contains("panicked") || ours.stderr.contains("RUST_BACKTRACE") {

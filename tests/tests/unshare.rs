@@ -997,7 +997,7 @@ fn a_fatal_signal_of_the_child_is_re_raised() {
 fn bad_options_exit_1() {
     same(&["-n/x", "true"]);
     same(&["--bogus"]);
-    us().args(["-n/x", "true"]).run().usage_error("unshare-rs", "invalid option -- '/'");
+    us().arg0("unshare-rs").args(["-n/x", "true"]).run().usage_error("unshare-rs", "invalid option -- '/'");
 }
 
 // ---------------------------------------------------------------- signals

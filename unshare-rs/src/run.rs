@@ -276,7 +276,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
         setup::become_owner(&mut k, owner)?;
     }
     // SAFETY: unshare with flags only.
-    if unsafe { libc::unshare(plan.flags) } < 0 {
+    if unsafe { libc::unshare(plan.namespaces.clone_flags()) } < 0 {
         let e = io::Error::last_os_error();
         let hint = namespace_error(Call::Create, e.raw_os_error().unwrap_or(0), &plan.types(), &Probe::system());
         return Err(Error::os("unshare failed", &e).with_hint(hint));

@@ -196,12 +196,10 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
 mod tests {
     use super::*;
     use crate::kernel::Recorder;
-    use crate::options::tests::FakeHost;
-    use crate::options::SPEC;
-    use nsutils_common::cli::os_args;
+    use crate::options::tests::{plan_as, FakeHost};
 
     fn plan(args: &[&str]) -> Plan {
-        Plan::build(&SPEC.parse(&os_args(args)).unwrap(), &FakeHost::user(1000, 1000)).unwrap()
+        plan_as(&FakeHost::user(1000, 1000), args).unwrap()
     }
 
     fn calls(args: &[&str]) -> Vec<String> {
