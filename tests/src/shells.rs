@@ -102,7 +102,7 @@ const ZSH_DRIVER: &str = r#"
 zmodload zsh/zpty || exit 99
 zpty z zsh -f -i
 zpty -w z "setopt nobeep nolistbeep; PS1='<P>'; PS2=''; fpath=(${(@q)${(s.:.)1}} \$fpath); autoload -Uz compinit; compinit -u -D"
-zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "<M>$h</M>"; done; builtin compadd "$@"; }'
+zpty -w z 'compadd() { if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return; fi; local -a __hits; builtin compadd -A __hits "$@"; local h; for h in $__hits; do print -r -- "<${:-M}>$h</${:-M}>"; done; builtin compadd "$@"; }'
 zpty -w z "zstyle ':completion:*' list-prompt ''; zstyle ':completion:*' menu no; $3"
 zpty -w z 'print READY''-MARK'
 # the prompt after the mark: zle has set the terminal up (input typed
