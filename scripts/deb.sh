@@ -16,7 +16,8 @@
 #
 # The binaries
 # are static, so the package depends on nothing, and its files carry the -rs
-# names: it installs beside util-linux. Prints the package's path.
+# names only (not even with UTIL_LINUX_NAMES=1 in the environment): it
+# installs beside util-linux. Prints the package's path.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 bindir=$root/target/x86_64-unknown-linux-musl/release
@@ -43,8 +44,12 @@ stage=$(mktemp -d -t nsutils-deb.XXXXXX)
 trap 'rm -rf "$stage"' EXIT
 pkg=$stage/nsutils
 
+# never the util-linux names, whatever the environment says: util-linux's
+# package owns /usr/bin/unshare, its man pages and its bash completions
+# (/usr/share/bash-completion/completions/unshare), and dpkg would refuse
+# the package or, forced, take them over
 make -s -C "$root" install DESTDIR="$pkg" PREFIX=/usr BINSRC="$bindir" COMPL="$compl" \
-  ZSHDIR=/usr/share/zsh/vendor-completions GEN=true >/dev/null
+  ZSHDIR=/usr/share/zsh/vendor-completions GEN=true UTIL_LINUX_NAMES=0 >/dev/null
 # Debian policy: man pages and changelogs gzipped, reproducibly (-n: no name
 # or time stamp)
 find "$pkg/usr/share/man" -type f -exec gzip -9n {} +

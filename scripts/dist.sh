@@ -26,7 +26,8 @@ trap 'rm -rf "$stage"' EXIT
 for arch in x86_64 aarch64; do
   bins=target/$arch-unknown-linux-musl/release
   name=nsutils-$version-$arch-linux-musl
-  make -s install DESTDIR="$stage/$name" PREFIX= BINSRC="$bins" GEN=true >/dev/null
+  # the -rs names only: the archive unpacks beside util-linux too
+  make -s install DESTDIR="$stage/$name" PREFIX= BINSRC="$bins" GEN=true UTIL_LINUX_NAMES=0 >/dev/null
   install -m 0644 README.md CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$stage/$name/"
   tar -C "$stage" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$epoch" -cf - "$name" |
     gzip -9n >"$out/$name.tar.gz"

@@ -34,6 +34,12 @@ have runc || need+=(runc)
 [ -x /usr/bin/catatonit ] || need+=(catatonit)
 # the aarch64 static binaries run under user-mode emulation (tests/tests/aarch64.rs)
 have qemu-aarch64-static || need+=(qemu-user-static)
+# the completion tests run the generated scripts in the real shells
+# (tests/tests/completions.rs): bash with the bash-completion framework
+# (its _init_completion and _command_offset), zsh's compsys and fish
+[ -r /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
+have zsh || need+=(zsh)
+have fish || need+=(fish)
 
 # the static (musl) builds: x86_64 is tested in scratch containers, aarch64
 # under qemu; both link with the toolchain's own rust-lld and musl

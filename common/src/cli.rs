@@ -49,6 +49,92 @@ pub enum HasArg {
     Optional,
 }
 
+/// A kind of System V or POSIX IPC object, for [`Values`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpcKind {
+    /// Shared memory (`/proc/sysvipc/shm`; POSIX: `/dev/shm/NAME`).
+    Shm,
+    /// Message queues (`/proc/sysvipc/msg`; POSIX: `/dev/mqueue/NAME`).
+    Msg,
+    /// Semaphores (`/proc/sysvipc/sem`; POSIX: `/dev/shm/sem.NAME`).
+    Sem,
+}
+
+/// What an option's value, or a tool's operands, can be: what the shell
+/// completions offer for it. Static data only: the binaries carry it in
+/// their option tables and never read it; the generator crate (`tests/`,
+/// `nsutils-gen`) turns it into bash, zsh and fish code. The fixed word
+/// lists are the constants the parsers look their values up in (e.g.
+/// `unshare_rs::Propagation::WORDS`, made with [`words`]), and the
+/// namespace types and signal names come from [`crate::ns::NsType::ALL`]
+/// and [`crate::signals::NAMES`], so a value the parser learns is offered too.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Values {
+    /// No value or operand at all (a flag; a tool without operands).
+    Nothing,
+    /// Free text (a size, a number, an expression): nothing to offer but
+    /// the value's name.
+    Text,
+    /// One of these words.
+    Words(&'static [&'static str]),
+    /// A comma-separated list of these words, case-insensitive, after an
+    /// optional leading `+` (lsns' `-o +NS,TYPE`).
+    List(&'static [&'static str]),
+    /// These words, or a value of the other kind (nsenter's `-S follow|<uid>`).
+    Also(&'static [&'static str], &'static Values),
+    /// A namespace type name (`net`, `mnt`, …).
+    NsTypes,
+    /// A signal name (`TERM`, `SIGTERM`).
+    Signals,
+    /// A process ID of a live process.
+    Pids,
+    /// A namespace inode number of a live process's namespace.
+    Namespaces,
+    /// The ID of a live System V object of this kind in our IPC namespace,
+    /// or of any kind (`ipcs -i`, whose kind is another option).
+    IpcIds(Option<IpcKind>),
+    /// The key of a live System V object of this kind (not IPC_PRIVATE).
+    IpcKeys(IpcKind),
+    /// The name of a live POSIX IPC object of this kind (`/NAME`).
+    PosixNames(IpcKind),
+    /// Any file.
+    Files,
+    /// A directory.
+    Dirs,
+    /// A namespace file of this type: its bind mounts (nsfs mount points
+    /// such as `/run/netns/NAME`), then any file (`/proc/PID/ns/net`).
+    NsFiles(crate::ns::NsType),
+    /// A numeric user ID.
+    Uids,
+    /// A user name (or ID).
+    Users,
+    /// A numeric group ID.
+    Gids,
+    /// A group name (or ID).
+    Groups,
+    /// A program and its arguments (the operands of unshare and nsenter):
+    /// command names, then the program's own completion.
+    Command,
+}
+
+/// The words of a `(word, value)` table, for [`Values::Words`]: the parser
+/// that looks its values up in the table ([`lookup`]) and the completions
+/// that offer them share one list.
+pub const fn words<T: Copy, const N: usize>(table: &[(&'static str, T); N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = table[i].0;
+        i += 1;
+    }
+    out
+}
+
+/// The value of `word` in a `(word, value)` table (exact, case-sensitive).
+pub fn lookup<T: Copy>(table: &[(&str, T)], word: &[u8]) -> Option<T> {
+    table.iter().find(|(w, _)| w.as_bytes() == word).map(|&(_, v)| v)
+}
+
 /// One command-line option: the id the tool matches on, its spellings,
 /// argument kinds and help text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +159,9 @@ pub struct Opt<K> {
     pub section: u8,
     /// Accepted but not shown in `--help` (deprecated spellings).
     pub hidden: bool,
+    /// What the value can be, for the shell completions ([`Values::Text`]
+    /// unless the row says otherwise with [`Opt::values`]).
+    pub values: Values,
 }
 
 impl<K: Copy> Opt<K> {
@@ -88,6 +177,7 @@ impl<K: Copy> Opt<K> {
             help,
             section: 0,
             hidden: false,
+            values: Values::Text,
         }
     }
 
@@ -128,6 +218,11 @@ impl<K: Copy> Opt<K> {
         Opt { hidden: true, ..self }
     }
 
+    /// The same option with values of kind `values` (for the completions).
+    pub const fn values(self, values: Values) -> Opt<K> {
+        Opt { values, ..self }
+    }
+
     /// The row without its id: what help, man-page checks and completions
     /// read, the same shape for every tool.
     pub const fn erase(&self) -> Opt<()> {
@@ -141,6 +236,7 @@ impl<K: Copy> Opt<K> {
             help: self.help,
             section: self.section,
             hidden: self.hidden,
+            values: self.values,
         }
     }
 }
@@ -201,6 +297,9 @@ pub struct Spec<K: 'static> {
     pub man: &'static str,
     /// Parsing mode.
     pub mode: Mode,
+    /// What the operands are, for the completions ([`Values::Nothing`]:
+    /// the tool takes none).
+    pub operands: Values,
 }
 
 /// What `getopt_long` returned: one of the tool's options, or `-h`/`-V`.
@@ -521,6 +620,7 @@ mod tests {
         after_help: "",
         man: "t(1)",
         mode: Mode::StopAtFirstOperand,
+        operands: Values::Command,
     };
 
     type Hits = Vec<(Hit<Id>, Option<String>)>;
@@ -692,6 +792,19 @@ mod tests {
         assert!(!h.contains("map-userz"), "hidden");
         assert!(h.contains("\n\n -h, --help"));
         assert!(h.ends_with("\nFor more details see t(1).\n"));
+    }
+
+    #[test]
+    fn word_tables_give_words_and_values() {
+        const TABLE: [(&str, u8); 3] = [("one", 1), ("two", 2), ("three", 3)];
+        const WORDS: [&str; 3] = words(&TABLE);
+        assert_eq!(WORDS, ["one", "two", "three"]);
+        assert_eq!(lookup(&TABLE, b"two"), Some(2));
+        assert_eq!(lookup(&TABLE, b"Two"), None);
+        assert_eq!(lookup(&TABLE, b"tw"), None);
+        // rows without a kind complete free text; flags carry none
+        assert_eq!(OPTS[4].values, Values::Text);
+        assert_eq!(OPTS[4].values(Values::Uids).erase().values, Values::Uids);
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub const RTMIN: i32 = 34;
 /// `RTMAX-0`: the kernel's last signal (`_NSIG - 1`).
 pub const RTMAX: i32 = 64;
 
-const NAMES: &[(&str, i32)] = &[
+/// Every signal name [`from_name`] knows (without `SIG`), with its number;
+/// the shell completions of `--kill-child` offer these.
+pub const NAMES: &[(&str, i32)] = &[
     ("HUP", libc::SIGHUP),
     ("INT", libc::SIGINT),
     ("QUIT", libc::SIGQUIT),

@@ -3,7 +3,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
-use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec, Values};
 use nsutils_common::error::strerror;
 use nsutils_common::parse::{parse_i32, parse_u64, NumError};
 use nsutils_common::{prog, Error, Result};
@@ -60,6 +60,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "Arguments:\n <size> may have a suffix K, M, G, T, P, E, Z or Y for powers of 1024\n   (optionally followed by \"iB\"), or KB, MB, ... for powers of 1000.\n\n The POSIX objects (-m, -q, -s) need a name given with -n.",
     man: "ipcmk-rs(1)",
     mode: Mode::Permute,
+    operands: Values::Nothing,
 };
 
 /// What one run creates, validated.

@@ -8,7 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, IpcKind, Mode, Opt, Spec, Values};
 use nsutils_common::error::{strerror, warn};
 use nsutils_common::parse::{parse_i32, NumError};
 use nsutils_common::{prog, Error, Result};
@@ -44,16 +44,26 @@ pub enum Id {
 }
 
 const OPTS: &[Opt<Id>] = &[
-    Opt::required(Id::ShmemId, Some('m'), "shmem-id", "<id>", "remove the shared memory segment with <id>"),
-    Opt::required(Id::ShmemKey, Some('M'), "shmem-key", "<key>", "remove the shared memory segment with <key>"),
-    Opt::required(Id::PosixShmem, None, "posix-shmem", "<name>", "remove the POSIX shared memory object <name>"),
-    Opt::required(Id::QueueId, Some('q'), "queue-id", "<id>", "remove the message queue with <id>"),
-    Opt::required(Id::QueueKey, Some('Q'), "queue-key", "<key>", "remove the message queue with <key>"),
-    Opt::required(Id::PosixMqueue, None, "posix-mqueue", "<name>", "remove the POSIX message queue <name>"),
-    Opt::required(Id::SemaphoreId, Some('s'), "semaphore-id", "<id>", "remove the semaphore set with <id>"),
-    Opt::required(Id::SemaphoreKey, Some('S'), "semaphore-key", "<key>", "remove the semaphore set with <key>"),
-    Opt::required(Id::PosixSemaphore, None, "posix-semaphore", "<name>", "remove the POSIX semaphore <name>"),
-    Opt::optional(Id::All, Some('a'), "all", "shm|pshm|msg|pmsg|sem|psem", "remove everything (of one kind)"),
+    Opt::required(Id::ShmemId, Some('m'), "shmem-id", "<id>", "remove the shared memory segment with <id>")
+        .values(Values::IpcIds(Some(IpcKind::Shm))),
+    Opt::required(Id::ShmemKey, Some('M'), "shmem-key", "<key>", "remove the shared memory segment with <key>")
+        .values(Values::IpcKeys(IpcKind::Shm)),
+    Opt::required(Id::PosixShmem, None, "posix-shmem", "<name>", "remove the POSIX shared memory object <name>")
+        .values(Values::PosixNames(IpcKind::Shm)),
+    Opt::required(Id::QueueId, Some('q'), "queue-id", "<id>", "remove the message queue with <id>")
+        .values(Values::IpcIds(Some(IpcKind::Msg))),
+    Opt::required(Id::QueueKey, Some('Q'), "queue-key", "<key>", "remove the message queue with <key>")
+        .values(Values::IpcKeys(IpcKind::Msg)),
+    Opt::required(Id::PosixMqueue, None, "posix-mqueue", "<name>", "remove the POSIX message queue <name>")
+        .values(Values::PosixNames(IpcKind::Msg)),
+    Opt::required(Id::SemaphoreId, Some('s'), "semaphore-id", "<id>", "remove the semaphore set with <id>")
+        .values(Values::IpcIds(Some(IpcKind::Sem))),
+    Opt::required(Id::SemaphoreKey, Some('S'), "semaphore-key", "<key>", "remove the semaphore set with <key>")
+        .values(Values::IpcKeys(IpcKind::Sem)),
+    Opt::required(Id::PosixSemaphore, None, "posix-semaphore", "<name>", "remove the POSIX semaphore <name>")
+        .values(Values::PosixNames(IpcKind::Sem)),
+    Opt::optional(Id::All, Some('a'), "all", "shm|pshm|msg|pmsg|sem|psem", "remove everything (of one kind)")
+        .values(Values::Words(&ALL_WORDS)),
     Opt::flag(Id::Verbose, Some('v'), "verbose", "tell what is being removed"),
 ];
 
@@ -67,6 +77,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "Arguments:\n <key> is decimal, hexadecimal with 0x, or octal with a leading 0.\n Nothing is removed when any argument is wrong.",
     man: "ipcrm-rs(1)",
     mode: Mode::Permute,
+    operands: Values::Nothing,
 };
 
 /// One object to remove.
@@ -140,16 +151,21 @@ fn arg_error(e: NumError, arg: &str) -> Error {
     e.to_error("failed to parse argument", arg)
 }
 
+/// `--all`'s kinds: what the parser accepts and the completions offer.
+const ALL_KINDS: [(&str, All); 6] = [
+    ("shm", All::SysV(Kind::Shm)),
+    ("pshm", All::Posix(PKind::Shm)),
+    ("msg", All::SysV(Kind::Msg)),
+    ("pmsg", All::Posix(PKind::Mqueue)),
+    ("sem", All::SysV(Kind::Sem)),
+    ("psem", All::Posix(PKind::Sem)),
+];
+/// The words of [`ALL_KINDS`].
+const ALL_WORDS: [&str; 6] = cli::words(&ALL_KINDS);
+
 fn all_kind(value: &OsStr) -> Result<All> {
-    Ok(match value.as_bytes() {
-        b"shm" => All::SysV(Kind::Shm),
-        b"msg" => All::SysV(Kind::Msg),
-        b"sem" => All::SysV(Kind::Sem),
-        b"pshm" => All::Posix(PKind::Shm),
-        b"pmsg" => All::Posix(PKind::Mqueue),
-        b"psem" => All::Posix(PKind::Sem),
-        _ => return Err(Error::msg(format!("unknown argument: {}", nsutils_common::bytes::raw(value)))),
-    })
+    cli::lookup(&ALL_KINDS, value.as_bytes())
+        .ok_or_else(|| Error::msg(format!("unknown argument: {}", nsutils_common::bytes::raw(value))))
 }
 
 fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {

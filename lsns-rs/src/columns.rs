@@ -57,6 +57,18 @@ const INFO: [Info; 13] = [
     Info { col: Col::Ons, name: "ONS", help: "owning user namespace inode number", number: true },
 ];
 
+/// Every column's name, in lsns' order: what `-o` accepts (whatever the
+/// case) and the completions offer.
+pub const NAMES: [&str; INFO.len()] = {
+    let mut names = [""; INFO.len()];
+    let mut i = 0;
+    while i < INFO.len() {
+        names[i] = INFO[i].name;
+        i += 1;
+    }
+    names
+};
+
 /// At most this many columns may be listed (util-linux: twice the number
 /// of columns; more makes lsns fail without a message).
 pub const MAX_COLUMNS: usize = 2 * INFO.len();

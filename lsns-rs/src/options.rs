@@ -9,13 +9,13 @@
 
 use std::ffi::{OsStr, OsString};
 
-use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec, Values};
 use nsutils_common::ns::{NsSet, NsType};
 use nsutils_common::parse::{parse_i32, parse_u64, NumError};
 use nsutils_common::table::Format;
 use nsutils_common::{Error, Result};
 
-use crate::columns::{add_list, Col};
+use crate::columns::{self, add_list, Col};
 use crate::filter::{Filter, FilterError};
 
 /// The options of `lsns-rs`.
@@ -55,10 +55,11 @@ const OPTS: &[Opt<Id>] = &[
     Opt::flag(Id::Json, Some('J'), "json", "print the table as JSON"),
     Opt::flag(Id::List, Some('l'), "list", "flat list instead of the process tree"),
     Opt::flag(Id::Noheadings, Some('n'), "noheadings", "leave out the header line"),
-    Opt::required(Id::Output, Some('o'), "output", "<list>", "columns to print (a leading '+' adds to the defaults)"),
+    Opt::required(Id::Output, Some('o'), "output", "<list>", "columns to print (a leading '+' adds to the defaults)")
+        .values(Values::List(&columns::NAMES)),
     Opt::flag(Id::OutputAll, None, "output-all", "print every column"),
     Opt::flag(Id::Persistent, Some('P'), "persistent", "only namespaces no process is in"),
-    Opt::required(Id::Task, Some('p'), "task", "<pid>", "only the namespaces of this process"),
+    Opt::required(Id::Task, Some('p'), "task", "<pid>", "only the namespaces of this process").values(Values::Pids),
     Opt::required(Id::Filter, Some('Q'), "filter", "<expr>", "only rows for which the expression is true"),
     Opt::flag(Id::Raw, Some('r'), "raw", "raw format: one space between cells, blanks escaped"),
     Opt::flag(Id::Notruncate, Some('u'), "notruncate", "never shorten the COMMAND column"),
@@ -69,14 +70,16 @@ const OPTS: &[Opt<Id>] = &[
         "type",
         "<name>",
         "only this namespace type (mnt, net, ipc, user, pid, uts,\ncgroup, time); may be repeated",
-    ),
+    )
+    .values(Values::NsTypes),
     Opt::optional(
         Id::Tree,
         Some('T'),
         "tree",
         "<rel>",
         "namespace tree by relation: owner (default),\nparent, or process",
-    ),
+    )
+    .values(Values::Words(&Tree::WORDS)),
     Opt::flag(Id::ListColumns, Some('H'), "list-columns", "describe the columns and exit").in_section(1),
 ];
 
@@ -90,6 +93,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "",
     man: "lsns-rs(8)",
     mode: Mode::Permute,
+    operands: Values::Namespaces,
 };
 
 /// How rows are nested.
@@ -103,6 +107,14 @@ pub enum Tree {
     Owner,
     /// Under the parent namespace (pid and user namespaces).
     Parent,
+}
+
+impl Tree {
+    /// `--tree`'s words: what the parser accepts and the completions offer.
+    pub const TABLE: [(&'static str, Tree); 3] =
+        [("owner", Tree::Owner), ("parent", Tree::Parent), ("process", Tree::Process)];
+    /// The words of [`Tree::TABLE`].
+    pub const WORDS: [&'static str; 3] = cli::words(&Tree::TABLE);
 }
 
 /// A validated command line.
@@ -319,10 +331,10 @@ fn parse_pid(s: &str) -> Result<i32> {
 /// `-T[REL]`: no value means `owner`.
 fn parse_tree(v: Option<&str>) -> Result<Tree> {
     match v {
-        None | Some("owner") => Ok(Tree::Owner),
-        Some("parent") => Ok(Tree::Parent),
-        Some("process") => Ok(Tree::Process),
-        Some(other) => Err(Error::msg(format!("unknown tree type: {other}"))),
+        None => Ok(Tree::Owner),
+        Some(word) => {
+            cli::lookup(&Tree::TABLE, word.as_bytes()).ok_or_else(|| Error::msg(format!("unknown tree type: {word}")))
+        }
     }
 }
 

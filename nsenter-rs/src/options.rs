@@ -16,7 +16,7 @@ use std::io;
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec, Values};
 use nsutils_common::ns::{open_cloexec, NsType};
 use nsutils_common::parse::{self, NumError};
 use nsutils_common::{bytes, Error, Result};
@@ -63,13 +63,17 @@ const NS_VALUE: &str = "<file|:nsid>";
 
 /// A namespace option: its letter and name come from [`NsType`].
 const fn ns_opt(ty: NsType, help: &'static str) -> Opt<Id> {
-    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), NS_VALUE, help)
+    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), NS_VALUE, help).values(Values::NsFiles(ty))
 }
+
+/// The word `-S`/`-G` take for the target's own uid or gid.
+const FOLLOW: &str = "follow";
 
 /// The options of `nsenter-rs` (util-linux 2.43 `nsenter`), in `--help` order.
 const OPTS: &[Opt<Id>] = &[
     Opt::flag(Id::All, Some('a'), "all", "enter all namespaces of the target not ours"),
-    Opt::required(Id::Target, Some('t'), "target", "<pid>[:<inode>]", "the process whose namespaces to enter"),
+    Opt::required(Id::Target, Some('t'), "target", "<pid>[:<inode>]", "the process whose namespaces to enter")
+        .values(Values::Pids),
     ns_opt(NsType::Mnt, "enter the mount namespace"),
     ns_opt(NsType::Uts, "enter the UTS namespace (host and domain name)"),
     ns_opt(NsType::Ipc, "enter the System V IPC namespace"),
@@ -80,13 +84,18 @@ const OPTS: &[Opt<Id>] = &[
     ns_opt(NsType::User, "enter the user namespace"),
     Opt::flag(Id::UserParent, None, "user-parent", "enter the parent user namespace instead"),
     ns_opt(NsType::Time, "enter the time namespace"),
-    Opt::required(Id::Setuid, Some('S'), "setuid", "<uid|follow>", "the user ID to run the program as"),
-    Opt::required(Id::Setgid, Some('G'), "setgid", "<gid|follow>", "the group ID to run the program as"),
+    Opt::required(Id::Setuid, Some('S'), "setuid", "<uid|follow>", "the user ID to run the program as")
+        .values(Values::Also(&[FOLLOW], &Values::Uids)),
+    Opt::required(Id::Setgid, Some('G'), "setgid", "<gid|follow>", "the group ID to run the program as")
+        .values(Values::Also(&[FOLLOW], &Values::Gids)),
     Opt::flag(Id::PreserveCredentials, None, "preserve-credentials", "keep uid and gid when entering a user ns"),
     Opt::flag(Id::KeepCaps, None, "keep-caps", "keep user namespace capabilities across exec"),
-    Opt::optional(Id::Root, Some('r'), "root", "<dir>", "set the root directory (default: target's)"),
-    Opt::optional(Id::Wd, Some('w'), "wd", "<dir>", "set the working directory (default: target's)"),
-    Opt::optional(Id::Wdns, Some('W'), "wdns", "<dir>", "set the working directory inside the namespaces"),
+    Opt::optional(Id::Root, Some('r'), "root", "<dir>", "set the root directory (default: target's)")
+        .values(Values::Dirs),
+    Opt::optional(Id::Wd, Some('w'), "wd", "<dir>", "set the working directory (default: target's)")
+        .values(Values::Dirs),
+    Opt::optional(Id::Wdns, Some('W'), "wdns", "<dir>", "set the working directory inside the namespaces")
+        .values(Values::Dirs),
     Opt::flag(Id::Env, Some('e'), "env", "run with the target's environment"),
     Opt::flag(Id::NoFork, Some('F'), "no-fork", "do not fork before running the program"),
     Opt::flag(Id::JoinCgroup, Some('c'), "join-cgroup", "join the target's cgroup (cgroup v2)"),
@@ -103,6 +112,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "",
     man: "nsenter-rs(1)",
     mode: Mode::StopAtFirstOperand,
+    operands: Values::Command,
 };
 
 /// What the option stage needs from the system: opening the files and
@@ -428,7 +438,7 @@ fn parse_target(arg: &str) -> Result<Target> {
 /// A uid/gid number or `follow`, with util-linux's messages
 /// (`failed to parse uid: 'abc'`; negative numbers are out of range).
 fn parse_id_arg(arg: &str, what: &str) -> Result<IdArg> {
-    if arg == "follow" {
+    if arg == FOLLOW {
         return Ok(IdArg::Follow);
     }
     parse::parse_u32(arg, 10).map(IdArg::Id).map_err(|e| e.to_error(what, arg))

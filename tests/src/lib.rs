@@ -32,15 +32,17 @@
 //!   stderr with util-linux's.
 
 pub mod cli;
+pub mod complete;
 pub mod container;
 pub mod head;
 pub mod limits;
 pub mod mounts;
 pub mod oci;
+pub mod shells;
 pub mod subids;
 pub mod suite;
 
-pub use cli::{clis, specs};
+pub use cli::specs;
 pub use head::{differential_head, head_dir, test_name, util_linux_head};
 
 use std::ffi::{OsStr, OsString};

@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use nsutils_common::cli::{self, Build, HasArg, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, HasArg, Mode, Opt, Spec, Values};
 use nsutils_common::ns::{NsSet, NsType};
 use nsutils_common::parse::{parse_i64, parse_u32, NumError};
 use nsutils_common::{signals, Error, Result};
@@ -83,7 +83,9 @@ pub enum Id {
 /// A namespace option: its letter and name come from [`NsType`]; the short
 /// form takes no argument (`-n/x` is `-n -/ -x`), the long one an optional FILE.
 const fn ns_opt(ty: NsType, help: &'static str) -> Opt<Id> {
-    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), "<file>", help).short_takes(HasArg::No)
+    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), "<file>", help)
+        .short_takes(HasArg::No)
+        .values(Values::Files)
 }
 
 const OPTS: &[Opt<Id>] = &[
@@ -96,7 +98,8 @@ const OPTS: &[Opt<Id>] = &[
     ns_opt(NsType::Cgroup, "new cgroup namespace"),
     ns_opt(NsType::Time, "new time namespace (for forked children)"),
     Opt::optional(Id::MountProc, None, "mount-proc", "<dir>", "mount a fresh proc on <dir> (implies --mount)")
-        .in_section(1),
+        .in_section(1)
+        .values(Values::Dirs),
     Opt::optional(
         Id::MountBinfmt,
         None,
@@ -104,7 +107,8 @@ const OPTS: &[Opt<Id>] = &[
         "<dir>",
         "mount a fresh binfmt_misc\n(implies --user and --mount)",
     )
-    .in_section(1),
+    .in_section(1)
+    .values(Values::Dirs),
     Opt::required(
         Id::LoadInterp,
         Some('l'),
@@ -120,17 +124,24 @@ const OPTS: &[Opt<Id>] = &[
         "slave|shared|private|unchanged",
         "set the propagation of all mounts in the\nnew mount namespace (default: private)",
     )
-    .in_section(1),
-    Opt::required(Id::Root, Some('R'), "root", "<dir>", "chroot to <dir> before running the program").in_section(1),
-    Opt::required(Id::Wd, Some('w'), "wd", "<dir>", "change to directory <dir>").in_section(1),
+    .in_section(1)
+    .values(Values::Words(&Propagation::WORDS)),
+    Opt::required(Id::Root, Some('R'), "root", "<dir>", "chroot to <dir> before running the program")
+        .in_section(1)
+        .values(Values::Dirs),
+    Opt::required(Id::Wd, Some('w'), "wd", "<dir>", "change to directory <dir>").in_section(1).values(Values::Dirs),
     Opt::required(Id::Setuid, Some('S'), "setuid", "<uid>", "become user <uid> before running the program")
-        .in_section(2),
+        .in_section(2)
+        .values(Values::Uids),
     Opt::required(Id::Setgid, Some('G'), "setgid", "<gid>", "become group <gid> before running the program")
-        .in_section(2),
+        .in_section(2)
+        .values(Values::Gids),
     Opt::required(Id::MapUser, None, "map-user", "<uid>|<name>", "map your uid to <uid> (implies --user)")
-        .in_section(2),
+        .in_section(2)
+        .values(Values::Users),
     Opt::required(Id::MapGroup, None, "map-group", "<gid>|<name>", "map your gid to <gid> (implies --user)")
-        .in_section(2),
+        .in_section(2)
+        .values(Values::Groups),
     Opt::flag(Id::MapRootUser, Some('r'), "map-root-user", "map your uid and gid to root (implies --user)")
         .in_section(2),
     Opt::flag(
@@ -186,11 +197,13 @@ const OPTS: &[Opt<Id>] = &[
         "<signame>",
         "send <signame> (default KILL) to the child when\nwe die (implies --fork)",
     )
-    .in_section(3),
+    .in_section(3)
+    .values(Values::Signals),
     Opt::flag(Id::ForwardSignals, None, "forward-signals", "pass SIGTERM and SIGINT on to the child\n(implies --fork)")
         .in_section(3),
     Opt::required(Id::Setgroups, None, "setgroups", "allow|deny", "allow or deny setgroups(2) in the user namespace")
-        .in_section(4),
+        .in_section(4)
+        .values(Values::Words(&SetGroups::WORDS)),
     Opt::flag(Id::KeepCaps, None, "keep-caps", "keep the user namespace's capabilities\nacross exec").in_section(4),
     Opt::required(Id::Monotonic, None, "monotonic", "<offset>", "offset CLOCK_MONOTONIC by <offset> seconds")
         .in_section(5),
@@ -217,6 +230,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "",
     man: "unshare-rs(1)",
     mode: Mode::StopAtFirstOperand,
+    operands: Values::Command,
 };
 
 /// What `--propagation` does to the new mount namespace's mounts.
@@ -233,6 +247,17 @@ pub enum Propagation {
 }
 
 impl Propagation {
+    /// `--propagation`'s words: what the parser accepts and the
+    /// completions offer.
+    pub const TABLE: [(&'static str, Propagation); 4] = [
+        ("slave", Propagation::Slave),
+        ("shared", Propagation::Shared),
+        ("private", Propagation::Private),
+        ("unchanged", Propagation::Unchanged),
+    ];
+    /// The words of [`Propagation::TABLE`].
+    pub const WORDS: [&'static str; 4] = cli::words(&Propagation::TABLE);
+
     /// The `mount(2)` flags, 0 for [`Propagation::Unchanged`].
     pub fn mount_flags(self) -> libc::c_ulong {
         match self {
@@ -254,6 +279,11 @@ pub enum SetGroups {
 }
 
 impl SetGroups {
+    /// `--setgroups`' words: what the parser accepts and the completions offer.
+    pub const TABLE: [(&'static str, SetGroups); 2] = [("allow", SetGroups::Allow), ("deny", SetGroups::Deny)];
+    /// The words of [`SetGroups::TABLE`].
+    pub const WORDS: [&'static str; 2] = cli::words(&SetGroups::TABLE);
+
     /// The word written to `/proc/self/setgroups`.
     pub fn word(self) -> &'static str {
         match self {
@@ -561,13 +591,8 @@ impl Build<Id> for Builder<'_> {
                 self.interpreter = value.map(OsStr::to_os_string);
             }
             Id::Propagation => {
-                self.propagation = match v.as_str() {
-                    "slave" => Propagation::Slave,
-                    "shared" => Propagation::Shared,
-                    "private" => Propagation::Private,
-                    "unchanged" => Propagation::Unchanged,
-                    _ => return Err(Error::msg(format!("unsupported propagation mode: {v}"))),
-                }
+                self.propagation = cli::lookup(&Propagation::TABLE, v.as_bytes())
+                    .ok_or_else(|| Error::msg(format!("unsupported propagation mode: {v}")))?
             }
             Id::Root => self.root = path(),
             Id::Wd => self.wd = path(),
@@ -608,11 +633,10 @@ impl Build<Id> for Builder<'_> {
                 self.owner = Some(parse_owner(&v)?);
             }
             Id::Setgroups => {
-                self.setgroups = Some(match v.as_str() {
-                    "allow" => SetGroups::Allow,
-                    "deny" => SetGroups::Deny,
-                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{v}'"))),
-                })
+                self.setgroups = Some(
+                    cli::lookup(&SetGroups::TABLE, v.as_bytes())
+                        .ok_or_else(|| Error::msg(format!("unsupported --setgroups argument '{v}'")))?,
+                )
             }
             Id::KeepCaps => self.keep_caps = true,
             Id::Monotonic => self.monotonic = Some(offset(&v, "monotonic")?),

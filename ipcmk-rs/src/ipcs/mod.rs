@@ -6,7 +6,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
-use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec, Values};
 use nsutils_common::error::warn;
 use nsutils_common::parse::parse_i32;
 use nsutils_common::users::NameCache;
@@ -125,7 +125,8 @@ pub enum Id {
 }
 
 const OPTS: &[Opt<Id>] = &[
-    Opt::required(Id::ObjectId, Some('i'), "id", "<id>", "show details of the object with <id>"),
+    Opt::required(Id::ObjectId, Some('i'), "id", "<id>", "show details of the object with <id>")
+        .values(Values::IpcIds(None)),
     Opt::flag(Id::Shmems, Some('m'), "shmems", "shared memory segments").in_section(1),
     Opt::flag(Id::Queues, Some('q'), "queues", "message queues").in_section(1),
     Opt::flag(Id::Semaphores, Some('s'), "semaphores", "semaphore sets").in_section(1),
@@ -158,6 +159,7 @@ pub const SPEC: Spec<Id> = Spec {
     after_help: "",
     man: "ipcs-rs(1)",
     mode: Mode::Permute,
+    operands: Values::Nothing,
 };
 
 /// Which view of the objects to print (only the last of `-t -p -c -l -u`

@@ -1,29 +1,29 @@
-//! Generate shell completions (bash, zsh, fish) for all six tools from
-//! their CLI definitions (the same option tables that parse the command
-//! line and render `--help`).
+//! Generate the shell completions (bash, zsh, fish) of all six tools from
+//! their option tables, the ones that parse the command line and render
+//! `--help` ([`nsutils_tests::complete`]).
 //!
 //! ```text
 //! nsutils-gen completions <outdir>
 //! ```
-//! writes `<outdir>/bash/<tool>`, `<outdir>/zsh/_<tool>`, `<outdir>/fish/<tool>.fish`.
+//! writes `<outdir>/bash/<tool>`, `<outdir>/zsh/_<tool>`,
+//! `<outdir>/fish/<tool>.fish`, and under `<outdir>/util-linux-names/` the
+//! same three for each util-linux name (`unshare`, …), which complete it as
+//! the tool (`make install UTIL_LINUX_NAMES=1` installs them).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap_complete::Shell;
+use nsutils_tests::{complete, specs, TOOLS};
 
 fn write_completions(out: &Path) -> std::io::Result<()> {
-    for (name, mut cmd) in nsutils_tests::clis() {
-        for (shell, dir, file) in [
-            (Shell::Bash, "bash", name.to_string()),
-            (Shell::Zsh, "zsh", format!("_{name}")),
-            (Shell::Fish, "fish", format!("{name}.fish")),
-        ] {
-            let dir = out.join(dir);
-            std::fs::create_dir_all(&dir)?;
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut cmd, name, &mut buf);
-            std::fs::write(dir.join(file), buf)?;
+    for (name, table) in specs() {
+        let alias = TOOLS.iter().find(|(t, _)| *t == name).map(|(_, ul)| *ul).expect("a util-linux name");
+        for f in complete::files(&table, alias) {
+            let path = out.join(&f.path);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, f.text)?;
         }
     }
     Ok(())
