@@ -43,6 +43,9 @@ pub struct Output {
     pub stderr: String,
     /// Raw standard output.
     pub stdout_bytes: Vec<u8>,
+    /// util-linux HEAD's run of the same command, on a 2.38.1 run made by
+    /// [`crate::differential`] (see [`crate::assert_same`]).
+    pub head: Option<Box<Output>>,
 }
 
 impl Cmd {
@@ -237,6 +240,7 @@ impl Cmd {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             stdout_bytes: out.stdout,
+            head: None,
         }
     }
 }

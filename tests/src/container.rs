@@ -156,6 +156,7 @@ impl Rootfs {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
             stdout_bytes: out.stdout,
+            head: None,
         }
     }
 }

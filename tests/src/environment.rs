@@ -34,6 +34,17 @@ pub fn require_root(test: &str) -> bool {
     false
 }
 
+/// [`require_root`] for the running test, named by [`test_name`].
+pub fn require_root_here() -> bool {
+    require_root(&test_name())
+}
+
+/// The name of the running test (libtest names each test's thread after
+/// it; `test` on another thread).
+pub fn test_name() -> String {
+    std::thread::current().name().unwrap_or("test").to_string()
+}
+
 /// A number from the environment variable `name`, else `default` (the
 /// scale knobs of the reliability tests).
 pub fn env_count(name: &str, default: usize) -> usize {

@@ -15,7 +15,8 @@
 //!   everything made inside, even when the test fails.
 //! * [`NetnsGuard`], [`unique_name`] — named network namespaces that are
 //!   deleted on drop.
-//! * [`require_root`], [`skip`] — privileged tests say loudly when they cannot
+//! * [`require_root`] (or [`require_root_here`], which names the running
+//!   test itself), [`skip`] — privileged tests say loudly when they cannot
 //!   run; with `CI=true` as root a skip is a failure.
 //! * [`differential`] / [`assert_same`] — the same argv through ours,
 //!   `/usr/bin/<tool>` (2.38.1) and util-linux upstream HEAD's own binary
@@ -52,8 +53,8 @@ pub use binaries::{
 };
 pub use cmd::{shell_quote, Cmd, Output, NOBODY, STD_PATH};
 pub use differential::{assert_same, assert_same_with, differential, without_hints, without_proc_pids};
-pub use environment::{env_count, in_ci, is_root, require_root, skip};
-pub use head::{differential_head, head_dir, test_name, util_linux_head};
+pub use environment::{env_count, in_ci, is_root, require_root, require_root_here, skip, test_name};
+pub use head::{differential_head, head_dir, util_linux_head};
 pub use leftovers::{
     children_of, comm_of, is_mounted, mount_points, mount_table, ns_link, proc_state, processes_with_env, zombies,
 };
