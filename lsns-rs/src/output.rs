@@ -8,7 +8,9 @@
 //!   trees), and in the parent tree also the parent's.
 //! * For a namespace operand, one row per process in it, in PID order.
 //! * `-p`, `-P` and `-Q` select rows; a tree still shows the ancestors of
-//!   a selected row, as upstream does for `-p`.
+//!   a selected row, as upstream does for `-p`, but only of the types
+//!   asked for (`-t`): an owner or parent of another type is not shown, and
+//!   its children are roots.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -304,7 +306,18 @@ struct Builder<'p> {
 }
 
 impl Builder<'_> {
+    /// Whether a row of namespace `i` may be shown at all: only the types
+    /// asked for. The owner and parent trees find namespaces of other
+    /// types (the user namespaces owning a `-t net` row); upstream shows
+    /// none of them, and a row whose owner is not shown is a root.
+    fn wanted(&self, d: &Discovery, i: usize) -> bool {
+        self.plan.types[d.nss[i].ty as usize]
+    }
+
     fn selected(&mut self, d: &mut Discovery, cells: &mut Cells, i: usize) -> bool {
+        if !self.wanted(d, i) {
+            return false;
+        }
         let ns = &d.nss[i];
         if self.plan.task.is_some() && !d.task_inos.contains(&ns.ino) {
             return false;
@@ -331,7 +344,7 @@ impl Builder<'_> {
                 let parent = d.find(ns.parent).filter(|_| ns.parent != 0);
                 let first = if self.plan.tree == Tree::Parent { [owner, parent] } else { [owner, None] };
                 for rel in first.into_iter().flatten() {
-                    if self.rows[rel].is_none() && !self.busy[rel] {
+                    if self.rows[rel].is_none() && !self.busy[rel] && self.wanted(d, rel) {
                         self.show(d, cells, t, rel);
                     }
                 }
