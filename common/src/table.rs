@@ -643,12 +643,10 @@ impl Table {
         };
         let mut widths = Vec::with_capacity(ncols);
         let mut mins = Vec::with_capacity(ncols);
-        let mut arts = Vec::with_capacity(ncols);
         for (i, c) in self.columns.iter().enumerate() {
             // a header that is not printed takes no room
             let header = if style.headings { display_width(c.name.as_bytes()) } else { 0 };
             let mut data = 0;
-            let mut art_width = 0;
             for (r, &depth) in depths.iter().enumerate() {
                 let cell = enc.cell(r * ncols + i);
                 let mut len = if c.multiline {
@@ -658,9 +656,7 @@ impl Table {
                 };
                 if self.columns[i].tree {
                     // the art is two cells wide per level below the roots
-                    let a = 2 * depth;
-                    len += a;
-                    art_width = art_width.max(a);
+                    len += 2 * depth;
                 }
                 data = data.max(len);
             }
@@ -668,7 +664,6 @@ impl Table {
             let width = if data > min && data < c.width_hint { c.width_hint } else { data.max(header) };
             widths.push(width);
             mins.push(min);
-            arts.push(art_width);
         }
         if let Some(term) = style.term_width {
             let mut total: usize = widths.iter().sum::<usize>() + ncols.saturating_sub(1);
@@ -679,7 +674,8 @@ impl Table {
                         break;
                     }
                     let c = &self.columns[i];
-                    if !c.truncate || widths[i] <= mins[i] || (c.tree && widths[i] <= arts[i]) {
+                    // (a tree column's art is cut like its text)
+                    if !c.truncate || widths[i] <= mins[i] {
                         continue;
                     }
                     widths[i] -= 1;
