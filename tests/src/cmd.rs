@@ -233,15 +233,7 @@ impl Cmd {
         let out = child.wait_with_output().expect("wait");
         let _ = tx.send(());
         let _ = watchdog.join();
-        Output {
-            cmdline: self.cmdline(),
-            code: out.status.code(),
-            signal: out.status.signal(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            stdout_bytes: out.stdout,
-            head: None,
-        }
+        Output::of(self.cmdline(), out)
     }
 }
 
@@ -276,6 +268,19 @@ pub fn shell_quote(a: &OsStr) -> String {
 }
 
 impl Output {
+    /// What a finished `std::process` command did, `cmdline` naming it.
+    pub fn of(cmdline: String, out: std::process::Output) -> Output {
+        Output {
+            cmdline,
+            code: out.status.code(),
+            signal: out.status.signal(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout_bytes: out.stdout,
+            head: None,
+        }
+    }
+
     /// Everything about the run, for assertion messages.
     pub(crate) fn describe(&self) -> String {
         format!(
