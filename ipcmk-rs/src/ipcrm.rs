@@ -128,8 +128,18 @@ fn all_kind(value: &OsStr) -> Result<All> {
 }
 
 fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {
-    posix::check_name(kind, name).map_err(|e| Error::errno("name failed", e))?;
+    // refused before anything is removed, in the words the removal would use
+    posix::check_unlink_name(kind, name).map_err(|e| Error::msg(posix_failure(e, &name.to_string_lossy())))?;
     Ok(Target::Posix(kind, name.to_os_string()))
+}
+
+/// What a failed removal of POSIX object `shown` says, by errno.
+fn posix_failure(errno: i32, shown: &str) -> String {
+    match errno {
+        libc::ENOENT => format!("name `{shown}' not found"),
+        libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
+        _ => format!("name failed: {}", strerror(errno)),
+    }
 }
 
 /// Turn the options of the current syntax into a [`Plan`], checking every
@@ -283,12 +293,7 @@ impl<W: Write> Runner<'_, W> {
         let shown = name.to_string_lossy();
         self.say(verbose, format_args!("removing {} `{shown}'", kind.describe()));
         if let Err(e) = posix::unlink(kind, name) {
-            let errno = e.raw_os_error().unwrap_or(0);
-            self.fail(match errno {
-                libc::ENOENT => format!("name `{shown}' not found"),
-                libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
-                _ => format!("name failed: {}", strerror(errno)),
-            });
+            self.fail(posix_failure(e.raw_os_error().unwrap_or(0), &shown));
         }
     }
 
