@@ -51,11 +51,17 @@ wait_for '[ $(sleeps) -eq $((BASE + MINE)) ]'
 P=$D/persist; mkdir -p "$P/deep"
 deep=$P/deep; for i in $(seq 12); do deep="$deep/a-rather-long-directory-name-$i"; done; mkdir -p "$deep"
 keep() { # FILE FLAGS PATH: a process in new namespaces, its /proc/PID/ns/FILE bound on PATH, then gone
-  local f=$1 flags=$2 path=$3 pid
+  local f=$1 flags=$2 path=$3 pid n=0
   touch "$path"
-  unshare $flags sleep 1000 & pid=$!
-  wait_for "[ \"\$(stat -Lc %i /proc/$pid/ns/$f)\" != \"\$(stat -Lc %i /proc/1/ns/${f%_for_children})\" ]"
-  mount --bind "/proc/$pid/ns/$f" "$path" || { echo "state: cannot bind $f on $path" >&2; exit 99; }
+  # (the kernel refuses to bind a mount namespace it takes for one older
+  # than ours, which a new one sometimes is here: then try another)
+  while :; do
+    unshare $flags sleep 1000 & pid=$!
+    wait_for "[ \"\$(stat -Lc %i /proc/$pid/ns/$f)\" != \"\$(stat -Lc %i /proc/1/ns/${f%_for_children})\" ]"
+    mount --bind "/proc/$pid/ns/$f" "$path" 2>/dev/null && break
+    kill -9 $pid; wait $pid 2>/dev/null
+    n=$((n+1)); [ $n -lt 50 ] || { echo "state: cannot bind $f on $path" >&2; exit 99; }
+  done
   kill -9 $pid; wait $pid 2>/dev/null
 }
 keep uts -u "$P/with space"
