@@ -212,10 +212,16 @@ fn open_standard_fds() {
 /// Define the C `main` of a `#![no_main]` tool binary, which calls
 /// [`main_c`] with the tool's default name and entry point:
 /// `nsutils_common::tool_main!("unshare-rs", unshare_rs::run);` in a crate
-/// marked `#![cfg_attr(not(test), no_main)]`.
+/// marked `#![cfg_attr(not(test), no_main)]`. It also makes
+/// [`crate::alloc::Alloc`] the binary's global allocator.
 #[macro_export]
 macro_rules! tool_main {
     ($name:literal, $run:path) => {
+        // util-linux's ending when memory runs out, not an abort
+        #[cfg(not(test))]
+        #[global_allocator]
+        static ALLOC: $crate::alloc::Alloc = $crate::alloc::Alloc;
+
         // (a test build of the binary keeps the harness's main)
         #[cfg(not(test))]
         #[no_mangle]

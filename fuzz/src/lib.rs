@@ -40,11 +40,11 @@ impl unshare_rs::options::Host for FuzzHost {
     fn egid(&self) -> u32 {
         1000
     }
-    fn read(&self, path: &str) -> Option<String> {
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
         match path {
-            "/etc/subuid" => Some("alice:100000:65536\n".into()),
-            "/etc/subgid" => Some("1000:200000:65536\nbob:1:x\n".into()),
-            "/proc/self/uid_map" | "/proc/self/gid_map" => Some("         0          0 4294967295\n".into()),
+            "/etc/subuid" => Some(b"alice:100000:65536\n".to_vec()),
+            "/etc/subgid" => Some(b"1000:200000:65536\nbob:1:x\n".to_vec()),
+            "/proc/self/uid_map" | "/proc/self/gid_map" => Some(b"         0          0 4294967295\n".to_vec()),
             _ => None,
         }
     }

@@ -132,8 +132,13 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
 /// semaphores, POSIX semaphore; stop at the first failure.
 fn create_all(plan: &Plan, out: &mut impl Write) -> Result<()> {
     let name = plan.name.as_deref().unwrap_or(OsStr::new(""));
-    let shown = name.to_string_lossy();
-    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| prog::write_error(&e));
+    let shown = nsutils_common::bytes::raw(name);
+    // the name's bytes as given, not the escapes of a message string
+    let w = |out: &mut dyn Write, line: String| {
+        let mut text = nsutils_common::bytes::to_bytes(&line).into_owned();
+        text.push(b'\n');
+        out.write_all(&text).map_err(|e| prog::write_error(&e))
+    };
     if let Some(size) = plan.shm {
         let id = sysv::create(Create::Shm(size), plan.mode).map_err(|e| Error::os("create share memory failed", &e))?;
         w(out, format!("Shared memory id: {id}"))?;

@@ -123,18 +123,19 @@ fn all_kind(value: &OsStr) -> Result<All> {
         b"pshm" => All::Posix(PKind::Shm),
         b"pmsg" => All::Posix(PKind::Mqueue),
         b"psem" => All::Posix(PKind::Sem),
-        _ => return Err(Error::msg(format!("unknown argument: {}", value.to_string_lossy()))),
+        _ => return Err(Error::msg(format!("unknown argument: {}", nsutils_common::bytes::raw(value)))),
     })
 }
 
 fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {
     // refused before anything is removed, in the words the removal would use
-    posix::check_unlink_name(kind, name).map_err(|e| Error::msg(posix_failure(e, &name.to_string_lossy())))?;
+    posix::check_unlink_name(kind, name).map_err(|e| Error::msg(posix_failure(e, name)))?;
     Ok(Target::Posix(kind, name.to_os_string()))
 }
 
-/// What a failed removal of POSIX object `shown` says, by errno.
-fn posix_failure(errno: i32, shown: &str) -> String {
+/// What a failed removal of POSIX object `name` says, by errno.
+fn posix_failure(errno: i32, name: &OsStr) -> String {
+    let shown = nsutils_common::bytes::raw(name);
     match errno {
         libc::ENOENT => format!("name `{shown}' not found"),
         libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
@@ -181,7 +182,7 @@ pub fn plan(opts: &[Matched], operands: &[OsString]) -> Result<Plan> {
         p.targets.push((target, p.verbose));
     }
     if let Some(extra) = operands.first() {
-        return Err(Error::usage(format!("unknown argument: {}", extra.to_string_lossy())));
+        return Err(Error::usage(format!("unknown argument: {}", nsutils_common::bytes::raw(extra))));
     }
     Ok(p)
 }
@@ -204,7 +205,7 @@ pub fn legacy_plan(args: &[OsString]) -> Option<Result<Plan>> {
         // strtoul(…, 10): digits only, a sign allowed
         match parse_i32(&text, 10) {
             Ok(id) => targets.push((Target::Id(kind, id), false)),
-            Err(_) => return Some(Err(Error::msg(format!("invalid id: {text}")))),
+            Err(_) => return Some(Err(Error::msg(format!("invalid id: {}", nsutils_common::bytes::raw(a))))),
         }
     }
     Some(Ok(Plan { targets, all: None, verbose: false, legacy: true }))
@@ -257,7 +258,10 @@ impl<W: Write> Runner<'_, W> {
 
     fn say(&mut self, verbose: bool, line: std::fmt::Arguments) {
         if verbose {
-            let _ = writeln!(self.out, "{line}");
+            // names carry their bytes (nsutils_common::bytes) to stdout too
+            let mut text = nsutils_common::bytes::to_bytes(&line.to_string()).into_owned();
+            text.push(b'\n');
+            let _ = self.out.write_all(&text);
         }
     }
 
@@ -290,10 +294,10 @@ impl<W: Write> Runner<'_, W> {
     }
 
     fn remove_posix(&mut self, kind: PKind, name: &OsStr, verbose: bool) {
-        let shown = name.to_string_lossy();
+        let shown = nsutils_common::bytes::raw(name);
         self.say(verbose, format_args!("removing {} `{shown}'", kind.describe()));
         if let Err(e) = posix::unlink(kind, name) {
-            self.fail(posix_failure(e.raw_os_error().unwrap_or(0), &shown));
+            self.fail(posix_failure(e.raw_os_error().unwrap_or(0), name));
         }
     }
 
@@ -305,12 +309,16 @@ impl<W: Write> Runner<'_, W> {
 
     fn remove_all_posix(&mut self, kind: PKind, verbose: bool) {
         match posix::list(kind) {
-            Some(names) => {
+            Ok(Some(names)) => {
                 for n in names {
                     self.remove_posix(kind, &n, verbose);
                 }
             }
-            None => {
+            Err(e) => {
+                let dir = if kind == PKind::Mqueue { posix::MQUEUE_DIR } else { posix::SHM_DIR };
+                self.fail(format!("cannot open {dir}: {}", nsutils_common::error::io_strerror(&e)));
+            }
+            Ok(None) => {
                 let _ = self.out.flush();
                 warn(format!(
                     "{} does not seem to be mounted. Use 'mount -t mqueue none {}' to mount it.",

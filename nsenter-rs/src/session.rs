@@ -226,7 +226,7 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     if plan.env {
         let path = proc_file("environ");
         let data = std::fs::read(&path).map_err(|e| open_error(&path, &e, target_pid))?;
-        opened.environ = Some(environ_vars(&data));
+        opened.environ = Some(environ_vars(&data)?);
     }
     if plan.join_cgroup {
         opened.cgroup_procs = Some(open_cgroup_procs(&proc_file("cgroup"), target_pid)?);
@@ -402,13 +402,11 @@ fn parent_user_namespace(
 
 /// Open the `cgroup.procs` of the target's cgroup v2 (see [`crate::cgroup`]).
 fn open_cgroup_procs(proc_cgroup: &Path, pid: Option<libc::pid_t>) -> Result<(OwnedFd, PathBuf)> {
-    let text = std::fs::read_to_string(proc_cgroup).map_err(|e| open_error(proc_cgroup, &e, pid))?;
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let Some(path) = cgroup::v2_path(&text) else {
-        return Err(Error::msg(cgroup::ONLY_V2)
-            .with_hint(Some(format!("{} has no cgroup v2 (0::) entry", proc_cgroup.display()))));
-    };
-    let file = cgroup::procs_file(&cgroup::cgroup2_mounts(&mountinfo), &path)?;
+    let read = |path: &Path, pid| std::fs::read(path).map_err(|e| open_error(path, &e, pid));
+    let target = read(proc_cgroup, pid)?;
+    let own = read(Path::new("/proc/self/cgroup"), None)?;
+    let mounts = cgroup::cgroup2_mounts(&read(Path::new("/proc/self/mountinfo"), None)?);
+    let file = cgroup::join_file(&target, &own, &mounts, proc_cgroup)?;
     let fd = open_path(&file, libc::O_WRONLY, None)?;
     Ok((fd, file))
 }
@@ -539,14 +537,24 @@ fn openat_parent(dir: &OwnedFd) -> io::Result<OwnedFd> {
 
 /// `-e`: the `NAME=value` entries of a `/proc/PID/environ` (NUL-separated),
 /// which replace our environment (so `PATH` and `SHELL` come from the
-/// target too, as with util-linux). Entries without a name are dropped.
-fn environ_vars(data: &[u8]) -> Vec<(OsString, OsString)> {
-    data.split(|&b| b == 0)
-        .filter_map(|e| {
-            let p = e.iter().position(|&b| b == b'=').filter(|&p| p > 0)?;
-            Some((OsString::from_vec(e[..p].to_vec()), OsString::from_vec(e[p + 1..].to_vec())))
-        })
-        .collect()
+/// target too, as with util-linux), in the target's order.
+///
+/// As util-linux 2.43: an entry without `=` is no variable and is left
+/// out, but one with an empty name (`=value`) makes the whole environment
+/// fail, as `setenv(3)` refuses it, rather than start the program without
+/// part of it.
+fn environ_vars(data: &[u8]) -> Result<Vec<(OsString, OsString)>> {
+    let mut vars = Vec::new();
+    for e in data.split(|&b| b == 0) {
+        let Some(p) = e.iter().position(|&b| b == b'=') else { continue };
+        if p == 0 {
+            // (not shown: the entry holds the target's value, of any size)
+            let hint = "the target's environment holds an entry with an empty name, which setenv(3) refuses";
+            return Err(Error::errno("failed to set environment variables", libc::EINVAL).with_hint(Some(hint.into())));
+        }
+        vars.push((OsString::from_vec(e[..p].to_vec()), OsString::from_vec(e[p + 1..].to_vec())));
+    }
+    Ok(vars)
 }
 
 /// The user and group to become, decided before entering and applied in
@@ -718,9 +726,14 @@ mod tests {
 
     #[test]
     fn environ_entries_become_pairs() {
-        let vars = environ_vars(b"A=1\0B=x=y\0=nameless\0junk\0C=\0");
+        let vars = environ_vars(b"A=1\0B=x=y\0\0junk\0C=\0").unwrap();
         let text: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.to_str().unwrap(), v.to_str().unwrap())).collect();
         assert_eq!(text, [("A", "1"), ("B", "x=y"), ("C", "")]);
+        // util-linux 2.43: a nameless entry fails the whole environment
+        for bad in [&b"A=1\0=nameless\0"[..], b"="] {
+            let e = environ_vars(bad).unwrap_err();
+            assert_eq!(e.message(), "failed to set environment variables: Invalid argument");
+        }
     }
 
     #[test]

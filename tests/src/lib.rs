@@ -42,8 +42,12 @@ mod differential;
 mod environment;
 pub mod head;
 mod leftovers;
+pub mod limits;
+pub mod mounts;
 mod names;
+pub mod oci;
 mod sandbox;
+pub mod subids;
 pub mod suite;
 mod tempdir;
 

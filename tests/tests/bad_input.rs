@@ -154,7 +154,7 @@ fn matrix() -> Vec<Case> {
         us(&["--map-users=1,2"], "invalid mapping '1,2'", Status),
         us(&["--map-users=a:b:c"], "invalid mapping 'a:b:c'", Status),
         us(&["--map-users=0:1"], "invalid mapping '0:1'", Status),
-        us(&["--map-users=0:4294967295:2"], "invalid mapping '0:4294967295:2'", Status),
+        us(&["--map-users=0:4294967296:2"], "invalid mapping '0:4294967296:2'", Status),
         us(&["--map-users=0:0:0"], "invalid mapping '0:0:0'", Status),
         us(&["--map-users=-1:0:1"], "invalid mapping '-1:0:1'", Status),
         us(&["--map-users=1:2:3:4"], "invalid mapping '1:2:3:4'", Status),

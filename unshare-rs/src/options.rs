@@ -17,7 +17,8 @@ use nsutils_common::ns::NsType;
 use nsutils_common::parse::{parse_i64, parse_u32, NumError};
 use nsutils_common::{signals, Error, Result};
 
-use crate::idmap::{self, IdKind, IdRange};
+pub use crate::idmap::IdMap;
+use crate::idmap::{self, IdKind, SingleId, Wanted};
 
 const fn ns_opt(long: &'static str, short: char, help: &'static str) -> Opt {
     Opt::optional(long, Some(short), "<file>", help).short_takes(HasArg::No)
@@ -154,19 +155,6 @@ impl SetGroups {
     }
 }
 
-/// How the uid or gid map of the new user namespace is written.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum IdMap {
-    /// No map (IDs show as the overflow ID, 65534).
-    #[default]
-    None,
-    /// One ID, written by the process itself (allowed for its own ID).
-    Single(IdRange),
-    /// Ranges, written by a helper that stays outside: directly as root,
-    /// otherwise through `newuidmap`/`newgidmap`.
-    Ranges(Vec<IdRange>),
-}
-
 /// The environment the program gets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum EnvPlan {
@@ -211,7 +199,8 @@ pub struct Plan {
     pub uid_map: IdMap,
     /// The gid map.
     pub gid_map: IdMap,
-    /// `--owner`: credentials taken before `unshare(2)`.
+    /// `--owner`: credentials taken before `unshare(2)`; 4294967295
+    /// (`-1`) leaves that one as it is, as with `chown(2)`.
     pub owner: Option<(u32, u32)>,
     /// `--setgroups`.
     pub setgroups: Option<SetGroups>,
@@ -234,7 +223,7 @@ pub trait Host {
     /// Our effective gid.
     fn egid(&self) -> u32;
     /// A file's contents (`/etc/subuid`, `/proc/self/uid_map`), `None` if unreadable.
-    fn read(&self, path: &str) -> Option<String>;
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
     /// The login name of `uid`.
     fn user_name(&self, uid: u32) -> Option<String>;
     /// The uid of user `name`.
@@ -257,8 +246,8 @@ impl Host for System {
         // SAFETY: getegid cannot fail.
         unsafe { libc::getegid() }
     }
-    fn read(&self, path: &str) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(path).ok()
     }
     fn user_name(&self, uid: u32) -> Option<String> {
         nsutils_common::users::user_name(uid)
@@ -294,15 +283,17 @@ fn number_u32(value: &str, what: &str) -> Result<u32> {
     parse_u32(value, 10).map_err(|e| e.to_error(what, value))
 }
 
-/// `--owner UID:GID`: exactly two decimal numbers.
+/// `--owner UID:GID`: exactly two decimal numbers, where `-1` (or
+/// 4294967295) keeps that ID, as util-linux 2.43 takes it.
 fn parse_owner(value: &str) -> Result<(u32, u32)> {
     let bad = || Error::msg("failed to parse owner");
+    let id = |s: &str| if s == "-1" { Some(u32::MAX) } else { idmap::decimal(s) };
     let (u, g) = value.split_once(':').ok_or_else(bad)?;
-    Ok((idmap::decimal(u).ok_or_else(bad)?, idmap::decimal(g).ok_or_else(bad)?))
+    Ok((id(u).ok_or_else(bad)?, id(g).ok_or_else(bad)?))
 }
 
 /// One `--map-users`/`--map-groups` value (or `--map-auto`/`--map-subids`).
-fn ranges_for(kind: IdKind, value: &str, host: &dyn Host) -> Result<Vec<IdRange>> {
+fn ranges_for(kind: IdKind, value: &str, host: &dyn Host) -> Result<Vec<Wanted>> {
     let euid = host.euid();
     let subid = |identity| {
         let contents = host.read(kind.subid_file());
@@ -334,8 +325,8 @@ impl Plan {
         let mut binfmt: Option<PathBuf> = None;
         let mut interpreter = None;
         let (mut root, mut wd, mut setuid, mut setgid) = (None, None, None, None);
-        let (mut map_user, mut map_group): (Option<u32>, Option<u32>) = (None, None);
-        let (mut user_ranges, mut group_ranges): (Vec<IdRange>, Vec<IdRange>) = (Vec::new(), Vec::new());
+        let (mut map_user, mut map_group): (Option<SingleId>, Option<SingleId>) = (None, None);
+        let (mut user_ranges, mut group_ranges): (Vec<Wanted>, Vec<Wanted>) = (Vec::new(), Vec::new());
         let mut owner = None;
         let mut setgroups = None;
         let mut keep_caps = false;
@@ -406,19 +397,19 @@ impl Plan {
                 "setgid" => setgid = Some(number_u32(&v, "failed to parse gid")?),
                 "map-user" => {
                     flags |= libc::CLONE_NEWUSER;
-                    map_user = Some(map_id(&v, host.uid_by_name(&v), "uid")?);
+                    map_user = Some(SingleId::Id(map_id(&v, host.uid_by_name(&v), "uid")?));
                 }
                 "map-group" => {
                     flags |= libc::CLONE_NEWUSER;
-                    map_group = Some(map_id(&v, host.gid_by_name(&v), "gid")?);
+                    map_group = Some(SingleId::Id(map_id(&v, host.gid_by_name(&v), "gid")?));
                 }
                 "map-root-user" => {
                     flags |= libc::CLONE_NEWUSER;
-                    (map_user, map_group) = (Some(0), Some(0));
+                    (map_user, map_group) = (Some(SingleId::Id(0)), Some(SingleId::Id(0)));
                 }
                 "map-current-user" => {
                     flags |= libc::CLONE_NEWUSER;
-                    (map_user, map_group) = (Some(host.euid()), Some(host.egid()));
+                    (map_user, map_group) = (Some(SingleId::Same), Some(SingleId::Same));
                 }
                 "map-users" | "map-groups" | "map-auto" | "map-subids" => {
                     flags |= libc::CLONE_NEWUSER;
@@ -486,19 +477,15 @@ impl Plan {
         // The maps. A single ID joins the ranges when there are any (one
         // writer for the whole map), and with --owner (after giving up root
         // we may no longer write our own /proc/self files: the helper does).
-        let (outer_uid, outer_gid) = owner.unwrap_or((host.euid(), host.egid()));
-        let resolve = |single: Option<u32>, outer: u32, ranges: Vec<IdRange>| -> IdMap {
-            let single = single.and_then(|inner| IdRange::new(inner, outer, 1));
-            match single {
-                Some(s) if !ranges.is_empty() => IdMap::Ranges(idmap::merge_single(s, &ranges)),
-                Some(s) if owner.is_some() => IdMap::Ranges(vec![s]),
-                Some(s) => IdMap::Single(s),
-                None if ranges.is_empty() => IdMap::None,
-                None => IdMap::Ranges(ranges),
-            }
+        // Its outer side is the ID the namespace is made with: the owner's
+        // (util-linux 2.43 maps the caller's, see unshare-rs(1) NOTES).
+        let keep = |id: u32, ours: u32| if id == u32::MAX { ours } else { id };
+        let (outer_uid, outer_gid) = match owner {
+            Some((u, g)) => (keep(u, host.euid()), keep(g, host.egid())),
+            None => (host.euid(), host.egid()),
         };
-        let uid_map = resolve(map_user, outer_uid, user_ranges);
-        let gid_map = resolve(map_group, outer_gid, group_ranges);
+        let uid_map = idmap::plan_map(map_user, outer_uid, &user_ranges, owner.is_some());
+        let gid_map = idmap::plan_map(map_group, outer_gid, &group_ranges, owner.is_some());
         // a single gid map needs setgroups denied first (Linux 3.19+)
         if setgroups == Some(SetGroups::Allow) && matches!(gid_map, IdMap::Single(_)) {
             return Err(Error::msg("options --setgroups=allow and --map-group are mutually exclusive"));
@@ -587,8 +574,8 @@ pub(crate) mod tests {
         fn egid(&self) -> u32 {
             self.egid
         }
-        fn read(&self, path: &str) -> Option<String> {
-            self.files.get(path).map(|s| s.to_string())
+        fn read(&self, path: &str) -> Option<Vec<u8>> {
+            self.files.get(path).map(|s| s.as_bytes().to_vec())
         }
         fn user_name(&self, uid: u32) -> Option<String> {
             [(0, "root"), (1000, "alice")].iter().find(|(u, _)| *u == uid).map(|(_, n)| n.to_string())
@@ -616,8 +603,8 @@ pub(crate) mod tests {
         plan_as(&FakeHost::user(1000, 1000), args).unwrap_err().message().to_string()
     }
 
-    fn r(inner: u32, outer: u32, count: u32) -> IdRange {
-        IdRange::new(inner, outer, count).unwrap()
+    fn r(inner: u32, outer: u32, count: u32) -> idmap::IdRange {
+        idmap::IdRange::new(inner, outer, count).unwrap()
     }
 
     #[test]
@@ -700,6 +687,17 @@ pub(crate) mod tests {
         let p = plan(&["--owner=7:8", "-r"]);
         assert_eq!(p.owner, Some((7, 8)));
         assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(0, 7, 1)]), IdMap::Ranges(vec![r(0, 8, 1)])));
+        let p = plan(&["--owner=7:8", "-c"]);
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(7, 7, 1)]), IdMap::Ranges(vec![r(8, 8, 1)])));
+        // -1 (4294967295) keeps an ID, which is then ours
+        let p = plan(&["--owner=-1:-1", "-r"]);
+        assert_eq!(p.owner, Some((u32::MAX, u32::MAX)));
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(0, 1000, 1)]), IdMap::Ranges(vec![r(0, 1000, 1)])));
+        let p = plan(&["--owner=4294967295:0", "-c"]);
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(1000, 1000, 1)]), IdMap::Ranges(vec![r(0, 0, 1)])));
+        // the outer ID leaves a range that holds it (util-linux 2.43)
+        let p = plan(&["--map-users=0:0:65536", "-r"]);
+        assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 1000, 1), r(1, 0, 1000), r(1001, 1001, 64535)]));
     }
 
     #[test]
@@ -712,6 +710,8 @@ pub(crate) mod tests {
         let p = plan_as(&host, &["--map-auto"]).unwrap();
         assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 100000, 65536)]));
         assert_eq!(p.gid_map, IdMap::Ranges(vec![r(0, 200000, 65536)]));
+        let p = plan_as(&host, &["--map-auto", "-r"]).unwrap();
+        assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 1000, 1), r(1, 100000, 65536)]));
         let p = plan_as(&host, &["--map-subids", "-c"]).unwrap();
         assert_eq!(p.uid_map, IdMap::Ranges(vec![r(1000, 1000, 1), r(100000, 100000, 65536)]));
         let p = plan_as(&host, &["--map-users=all", "--map-groups=all"]).unwrap();
@@ -748,6 +748,8 @@ pub(crate) mod tests {
         assert_eq!(err(&["-G", "4294967296"]), "failed to parse gid: '4294967296': Numerical result out of range");
         assert_eq!(err(&["--owner", "1000"]), "failed to parse owner");
         assert_eq!(err(&["--owner", "1:x"]), "failed to parse owner");
+        assert_eq!(err(&["--owner", "-2:0"]), "failed to parse owner");
+        assert_eq!(err(&["--owner", "4294967296:0"]), "failed to parse owner");
         assert_eq!(
             err(&["-r", "--setgroups", "allow"]),
             "options --setgroups=allow and --map-group are mutually exclusive"

@@ -186,7 +186,7 @@ fn run_id_helper(kind: IdKind, pid: libc::pid_t, ranges: &[idmap::IdRange]) -> i
             exit_now(report(e.with_hint(hints::id_helper(kind.helper(), errno))))
         }
         Ok(Fork::Parent(child)) => match process::wait_pid(child, 0) {
-            Ok(status) => status_code(status),
+            Ok(status) => idmap::helper_outcome(kind, status).unwrap_or_else(report),
             Err(e) => report(Error::os("waitpid failed", &e)),
         },
     }

@@ -378,6 +378,9 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             }
             Output::Raw => machine::raw_into(&report, plan.noheadings, &mut names, &mut out),
         }
+        // a uid shown as a number because /etc/passwd could not be read
+        // (no descriptor left) is a wrong answer, not a nameless user
+        names.check()?;
         out.finish().map_err(|e| prog::write_error(&e))?;
     }
     if plan.output == Output::Json {
