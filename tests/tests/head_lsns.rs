@@ -47,6 +47,15 @@ unshare -U -r -p -f --mount-proc bash -c 'unshare -U -r -p -f --mount-proc bash 
 for i in $(seq 12); do unshare -i -u sleep 1000 & done; MINE=$((MINE+12))
 unshare -C bash -c 'for i in $(seq 8); do sleep 1000 & done; wait' & MINE=$((MINE+8))
 wait_for '[ $(sleeps) -eq $((BASE + MINE)) ]'
+# a user namespace with a higher inode than its sibling, owning a uts
+# namespace with a lower one (reused): in the owner tree it comes first
+unshare -u sleep 1000 & X=$!
+wait_for "[ \"\$(stat -Lc %i /proc/$X/ns/uts)\" != \"\$(stat -Lc %i /proc/1/ns/uts)\" ]"
+unshare -U sleep 1000 & INV_S=$!
+unshare -U -r --kill-child bash -c 'until [ -e "$0/go" ]; do sleep 0.01; done; exec unshare -u sleep 1000' "$D" & INV_R=$!
+wait_for "comm_is $INV_S sleep && [ \"\$(stat -Lc %i /proc/$INV_R/ns/user)\" != \"\$(stat -Lc %i /proc/1/ns/user)\" ]"
+kill -9 $X; wait $X 2>/dev/null; touch "$D/go"
+wait_for 'c=$(child_of $INV_R); [ -n "$c" ] && comm_is $c sleep'
 # namespaces of every type kept by bind mounts on odd paths, no process in them
 P=$D/persist; mkdir -p "$P/deep"
 deep=$P/deep; for i in $(seq 12); do deep="$deep/a-rather-long-directory-name-$i"; done; mkdir -p "$deep"
@@ -82,7 +91,7 @@ DEEP=$(stat -Lc %i /proc/$(pgrep -n -x sleep -P $(pgrep -n -f 'unshare -U -r -p 
 ODD_TAB=$(pgrep -f 'two  spaces' | head -n 1)
 ODD_X=$(pgrep -f 'back.slash' | head -n 1)
 U12345=$(pgrep -u 12345 -x sleep | head -n 1)
-EXTRA_VARS="DEEP ODD_TAB ODD_X U12345"
+EXTRA_VARS="DEEP ODD_TAB ODD_X U12345 INV_R"
 "#;
 
 /// The state with [`RICH`], `cases` run through HEAD and ours.
@@ -229,6 +238,13 @@ fn selections_match_head() {
         ("", "-Q 'NPROCS == 0' -o NS,TYPE,NSFS"),
         ("", "-Q 'NPROCS == 0' -J -o NS,TYPE,USER,UID"),
         ("", "-Q 'TYPE == \"user\"' -T"),
+        ("", "-Q 'TYPE == \"user\"' -Tparent"),
+        ("", "-Q 'TYPE == \"user\"'"),
+        ("", "-Q 'TYPE == \"uts\" || PID == 1' -T"),
+        ("", "-Q 'TYPE != \"mnt\"' -T -J"),
+        ("", "-Q \"NS != $(ino user $INV_R)\" -T -t user -t uts"),
+        ("", "-Q \"NS != $(ino user $INV_R)\" -t user -t uts"),
+        ("", "-Q 'NPROCS > 0' -Tparent -t user -t pid"),
         ("", "-Q 'COMMAND =~ \"sleep\"' -r -o NS,COMMAND"),
         ("", "-Q \"NS == $DEEP\" --output-all"),
         ("", "-Q 'PID > 20 && TYPE != \"uts\"' -l"),
