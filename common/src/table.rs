@@ -7,14 +7,11 @@
 //!
 //! * **table** — columns separated by one space, right- or left-aligned,
 //!   the last column not padded (a right-aligned last column still is);
-//!   widths are the widest cell (tree art included) but at least the
-//!   header, and a column's width hint wins when the widest cell is not
-//!   narrower than the header. Non-printable bytes are shown as `\xHH`
-//!   (UTF-8 characters kept in a UTF-8 locale). Multi-line cells
-//!   ([`Column::multiline`]) print their extra lines on continuation lines,
-//!   blank elsewhere but for the tree's vertical lines. Only on a terminal
-//!   ([`Style::term_width`]) are [`Column::truncate`] columns shortened so
-//!   the table fits, never below their header's width.
+//!   widths as below. Non-printable bytes are shown as `\xHH` (UTF-8
+//!   characters kept in a UTF-8 locale), and a backslash before `x` as
+//!   `\x5c`, so that the text unescapes to the original bytes. Multi-line
+//!   cells ([`Column::multiline`]) print their extra lines on continuation
+//!   lines, blank elsewhere but for the tree's vertical lines.
 //! * **raw** — cells separated by one space, every blank, backslash and
 //!   non-printable byte (UTF-8 included) written as `\xHH`, tree art too.
 //! * **JSON** — `{ "<root>": [ {…},{…} ] }` with 3-space indentation,
@@ -22,6 +19,35 @@
 //!   children of a tree row in a `"children"` array.
 //!
 //! An empty table prints nothing (JSON: an empty array).
+//!
+//! # Column widths
+//!
+//! As libsmartcols sizes them since 2.42.2 (util-linux HEAD), learnt from
+//! its output on pipes and terminals of 5 to 200 columns:
+//!
+//! 1. A column's *data width* is its widest cell in display cells (tree
+//!    art included; a multi-line cell's widest line); its *header width*
+//!    is its header's, or 0 with `--noheadings`.
+//! 2. If the data is wider than the header, and than 1, but narrower than
+//!    the column's width hint, the column is as wide as the hint;
+//!    otherwise it is as wide as the wider of data and header. (A hint
+//!    never widens a column whose data fit under its header: `TYPE` of
+//!    `user` rows stays 4 wide on a pipe; nor one-cell data without a
+//!    header: `-n -o PID` of PID 1 is 1 wide, of PID 22 is 5.) That is the
+//!    whole rule when stdout is not a terminal.
+//! 3. On a terminal ([`Style::term_width`]) whose width the table exceeds,
+//!    [`Column::truncate`] columns are shortened, the rightmost first, to
+//!    no less than their header width (and 1); if they cannot shorten
+//!    enough, the lines overflow.
+//! 4. On a terminal with room to spare, the spare cells go to the columns
+//!    narrower than their hint: one cell to each such column from the
+//!    right to the left, round after round, until every hinted column has
+//!    its hint or the line is as wide as the terminal. Nothing else widens.
+//!
+//! So with cells `0` under `PNS` (hint 10) and `1` under `PID` (hint 5),
+//! both columns are 3 wide on a pipe and on a terminal of 7; on one of 8
+//! `PID` is 4; of 9, `PNS` is 4 too; of 10, `PID` has its 5; from 16 on,
+//! `PNS` has its 10.
 //!
 //! Cells live in one byte buffer (no allocation per row or cell); rows are
 //! added with [`Table::add_row`] and filled with [`Table::push`] /
@@ -61,8 +87,8 @@ pub struct Column {
     pub align: Align,
     /// The JSON value type.
     pub json: JsonKind,
-    /// libsmartcols' absolute width hint: the column is this wide when its
-    /// widest cell is narrower but not narrower than its header.
+    /// libsmartcols' absolute width hint (see "Column widths" in the
+    /// module docs).
     pub width_hint: usize,
     /// May be truncated to fit a terminal (`SCOLS_FL_TRUNC`).
     pub truncate: bool,
@@ -386,16 +412,14 @@ impl Table {
 
     /// The tree art on a continuation line of a multi-line row
     /// (libsmartcols' `print_empty_cell()`): the row's own level, plus a
-    /// vertical line towards its children while more lines are pending.
-    fn continuation_art(&self, row: u32, art: &Art, pending: bool, out: &mut Vec<u8>) {
-        if self.links[row as usize].parent == NONE {
-            if self.has_children(row) {
-                out.extend_from_slice(art.vertical);
-            }
-            return;
+    /// vertical line towards its children if it has any (on every
+    /// continuation line, the last too: util-linux HEAD; 2.38 left it off
+    /// the last when the tree column came after the multi-line one).
+    fn continuation_art(&self, row: u32, art: &Art, out: &mut Vec<u8>) {
+        if self.links[row as usize].parent != NONE {
+            self.level_art(row, art.space, art.vertical, art, out);
         }
-        self.level_art(row, art.space, art.vertical, art, out);
-        if self.has_children(row) && pending {
+        if self.has_children(row) {
             out.extend_from_slice(art.vertical);
         }
     }
@@ -593,8 +617,7 @@ impl Table {
                     }
                     data.clear();
                     if self.columns[i].tree {
-                        let more = pending.iter().any(|p| !p.is_empty());
-                        self.continuation_art(r, &art, more, &mut data);
+                        self.continuation_art(r, &art, &mut data);
                     }
                     let n = display_width(&data);
                     line.extend_from_slice(&data);
@@ -610,8 +633,7 @@ impl Table {
         Ok(())
     }
 
-    /// Column widths (libsmartcols' `count_column_width()` and, on a
-    /// terminal, the reduction of truncatable columns).
+    /// Column widths: the rule at the top of this module ("Column widths").
     fn layout(&self, enc: &Encoded, style: &Style) -> Layout {
         let ncols = self.columns.len();
         let depths: Vec<usize> = if self.is_tree() {
@@ -621,11 +643,10 @@ impl Table {
         };
         let mut widths = Vec::with_capacity(ncols);
         let mut mins = Vec::with_capacity(ncols);
-        let mut arts = Vec::with_capacity(ncols);
         for (i, c) in self.columns.iter().enumerate() {
-            let min = display_width(c.name.as_bytes()).max(1);
-            let mut width = 0;
-            let mut art_width = 0;
+            // a header that is not printed takes no room
+            let header = if style.headings { display_width(c.name.as_bytes()) } else { 0 };
+            let mut data = 0;
             for (r, &depth) in depths.iter().enumerate() {
                 let cell = enc.cell(r * ncols + i);
                 let mut len = if c.multiline {
@@ -635,20 +656,14 @@ impl Table {
                 };
                 if self.columns[i].tree {
                     // the art is two cells wide per level below the roots
-                    let a = 2 * depth;
-                    len += a;
-                    art_width = art_width.max(a);
+                    len += 2 * depth;
                 }
-                width = width.max(len);
+                data = data.max(len);
             }
-            if width < min {
-                width = min;
-            } else if c.width_hint >= 1 && width < c.width_hint && min < c.width_hint {
-                width = c.width_hint;
-            }
+            let min = header.max(1);
+            let width = if data > min && data < c.width_hint { c.width_hint } else { data.max(header) };
             widths.push(width);
             mins.push(min);
-            arts.push(art_width);
         }
         if let Some(term) = style.term_width {
             let mut total: usize = widths.iter().sum::<usize>() + ncols.saturating_sub(1);
@@ -659,7 +674,8 @@ impl Table {
                         break;
                     }
                     let c = &self.columns[i];
-                    if !c.truncate || widths[i] <= mins[i] || (c.tree && widths[i] <= arts[i]) {
+                    // (a tree column's art is cut like its text)
+                    if !c.truncate || widths[i] <= mins[i] {
                         continue;
                     }
                     widths[i] -= 1;
@@ -667,6 +683,20 @@ impl Table {
                 }
                 if total == before {
                     break; // nothing left to shorten: the lines overflow
+                }
+            }
+            // room to spare goes to hinted columns, a cell at a time from
+            // the right, round after round, until each has its hint
+            while total < term {
+                let before = total;
+                for i in (0..ncols).rev() {
+                    if total < term && widths[i] < self.columns[i].width_hint {
+                        widths[i] += 1;
+                        total += 1;
+                    }
+                }
+                if total == before {
+                    break;
                 }
             }
         }
@@ -728,8 +758,13 @@ fn split_line(cell: &[u8]) -> (&[u8], Option<&[u8]>) {
 }
 
 /// Append one cell of the table format: aligned, padded unless it is the
-/// last (left-aligned) column, followed by the separator unless last.
+/// last (left-aligned) column, followed by the separator unless last. An
+/// empty cell of the last column is nothing at all, even right-aligned
+/// (util-linux HEAD; 2.38 padded it).
 fn put_cell(line: &mut Vec<u8>, data: &[u8], width: usize, align: Align, last: bool) {
+    if last && data.is_empty() {
+        return;
+    }
     let pad = width.saturating_sub(display_width(data));
     if align == Align::Right {
         line.resize(line.len() + pad, b' ');
@@ -774,11 +809,18 @@ fn truncated(data: &[u8], width: usize, cut: bool) -> &[u8] {
 
 /// Table-format encoding (util-linux's `mbs_safe_encode()`): non-printable
 /// bytes as `\xHH`; with `utf8`, valid printable UTF-8 characters are kept;
-/// with `keep_newlines`, `\n` is kept (it separates lines of the cell).
+/// with `keep_newlines`, `\n` is kept (it separates lines of the cell). A
+/// backslash followed by `x` is written `\x5c`, as util-linux HEAD does, so
+/// that `\xHH` in the output always stands for an escaped byte.
 pub fn encode_table(s: &[u8], utf8: bool, keep_newlines: bool, out: &mut Vec<u8>) {
     let mut i = 0;
     while i < s.len() {
         let b = s[i];
+        if b == b'\\' && s.get(i + 1) == Some(&b'x') {
+            hex_escape(b, out);
+            i += 1;
+            continue;
+        }
         if (0x20..0x7f).contains(&b) || (keep_newlines && b == b'\n') {
             out.push(b);
             i += 1;
@@ -833,8 +875,9 @@ fn hex_escape(b: u8, out: &mut Vec<u8>) {
 }
 
 /// A quoted JSON string (util-linux's `fputs_quoted_json()`): `"` and `\`
-/// escaped, `\b \f \n \r \t` by name, other control bytes as `\u00XX`,
-/// everything else (UTF-8 included) as is.
+/// escaped, `\b \f \n \r \t` by name, other control bytes below 0x20 as
+/// `\u00XX`, everything else as is (UTF-8, and DEL, which JSON allows raw
+/// and util-linux HEAD writes raw).
 pub fn json_string(s: &[u8], out: &mut Vec<u8>) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
@@ -847,7 +890,7 @@ pub fn json_string(s: &[u8], out: &mut Vec<u8>) {
             b'\n' => out.extend_from_slice(b"\\n"),
             b'\r' => out.extend_from_slice(b"\\r"),
             b'\t' => out.extend_from_slice(b"\\t"),
-            0..=0x1f | 0x7f => {
+            0..=0x1f => {
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
                 out.push(HEX[(b & 15) as usize]);
@@ -897,28 +940,44 @@ mod tests {
         let s = render(&sample(), &Style::new(Format::Table, "x"));
         assert_eq!(
             s,
-            "        NS TYPE    PID COMMAND\n\
-             4026531837 user      2 kthreadd\n\
-             4026532249 user  30481 unshare -U sleep 1\n"
+            "        NS TYPE   PID COMMAND\n\
+             4026531837 user     2 kthreadd\n\
+             4026532249 user 30481 unshare -U sleep 1\n"
         );
     }
 
     #[test]
-    fn hint_applies_only_when_widest_cell_is_not_narrower_than_header() {
-        let mut t = Table::new(cols());
-        row(&mut t, None, &["1", "net", "2", "x"]);
-        // every cell is narrower than its header: the header's width wins
-        // over the hint
-        assert_eq!(render(&t, &Style::new(Format::Table, "x")), "NS TYPE PID COMMAND\n 1 net    2 x\n");
+    fn hint_applies_only_when_the_data_is_wider_than_the_header() {
+        // (the widths util-linux HEAD gives these shapes)
+        let widths = |cells: &[&str; 4], headings: bool| {
+            let mut t = Table::new(cols());
+            row(&mut t, None, cells);
+            let mut st = Style::new(Format::Table, "x");
+            st.headings = headings;
+            render(&t, &st)
+        };
+        // narrower than the header: the header's width, not the hint
+        assert_eq!(widths(&["1", "net", "2", "x"], true), "NS TYPE PID COMMAND\n 1 net    2 x\n");
+        // as wide as the header: still the header's
+        assert_eq!(widths(&["1", "user", "200", "x"], true), "NS TYPE PID COMMAND\n 1 user 200 x\n");
+        // wider than the header, narrower than the hint: the hint
+        assert_eq!(
+            widths(&["100", "cgroup", "1234", "x"], true),
+            "        NS TYPE     PID COMMAND\n       100 cgroup  1234 x\n"
+        );
+        // without headings a header takes no room: data below the hint get
+        // the hint, unless they are one cell wide
+        assert_eq!(widths(&["1", "net", "2", "x"], false), "1 net   2 x\n");
+        assert_eq!(widths(&["10", "net", "22", "x"], false), "        10 net      22 x\n");
     }
 
     #[test]
-    fn noheadings_keeps_header_widths() {
+    fn noheadings_ignores_header_widths() {
         let mut st = Style::new(Format::Table, "x");
         st.headings = false;
-        let mut t = Table::new(vec![Column::new("LONGNAME"), Column::new("B")]);
-        row(&mut t, None, &["a", "b"]);
-        assert_eq!(render(&t, &st), "a        b\n");
+        let mut t = Table::new(vec![Column::new("LONGNAME"), Column::new("EMPTY"), Column::new("B")]);
+        row(&mut t, None, &["a", "", "b"]);
+        assert_eq!(render(&t, &st), "a  b\n");
     }
 
     #[test]
@@ -934,7 +993,8 @@ mod tests {
         let mut t = Table::new(vec![Column::new("USER"), Column::new("PID").right()]);
         row(&mut t, None, &["root", ""]);
         row(&mut t, None, &["root", "12345"]);
-        assert_eq!(render(&t, &Style::new(Format::Table, "x")), "USER   PID\nroot      \nroot 12345\n");
+        row(&mut t, None, &["root", "1"]);
+        assert_eq!(render(&t, &Style::new(Format::Table, "x")), "USER   PID\nroot \nroot 12345\nroot     1\n");
         let mut t = Table::new(vec![Column::new("USER"), Column::new("CMD")]);
         row(&mut t, None, &["root", ""]);
         assert_eq!(render(&t, &Style::new(Format::Table, "x")), "USER CMD\nroot \n");
@@ -946,6 +1006,19 @@ mod tests {
         row(&mut t, None, &["sleep 1\t\\x\"", "ä"]);
         row(&mut t, None, &["", "z"]);
         assert_eq!(render(&t, &Style::new(Format::Raw, "x")), "A B\nsleep\\x201\\x09\\x5cx\" \\xc3\\xa4\n z\n");
+    }
+
+    #[test]
+    fn a_backslash_before_x_is_escaped_in_tables() {
+        // as util-linux HEAD: `\x` would read as an escape, other
+        // backslashes stay
+        let mut out = Vec::new();
+        encode_table(b"p\\xq \\\\x a\\b \\X c\\", true, false, &mut out);
+        assert_eq!(out, b"p\\x5cxq \\\\x5cx a\\b \\X c\\");
+        let mut t = Table::new(vec![Column::new("A"), Column::new("B")]);
+        row(&mut t, None, &["\\x", "\\x"]);
+        assert_eq!(render(&t, &Style::new(Format::Table, "x")), "A     B\n\\x5cx \\x5cx\n");
+        assert_eq!(render(&t, &Style::new(Format::Raw, "x")), "A B\n\\x5cx \\x5cx\n");
     }
 
     #[test]
@@ -964,12 +1037,12 @@ mod tests {
     #[test]
     fn json_types_nulls_and_escaping() {
         let mut t = Table::new(vec![Column::new("NS").number(), Column::new("NETNSID"), Column::new("CMD")]);
-        row(&mut t, None, &["1", "7", "a \"b\"\\\n\t\u{1}"]);
+        row(&mut t, None, &["1", "7", "a \"b\"\\\n\t\u{1}\u{7f}"]);
         row(&mut t, None, &["", "", ""]);
         assert_eq!(
             render(&t, &Style::new(Format::Json, "namespaces")),
             "{\n   \"namespaces\": [\n      {\n         \"ns\": 1,\n         \"netnsid\": \"7\",\n         \
-             \"cmd\": \"a \\\"b\\\"\\\\\\n\\t\\u0001\"\n      },{\n         \"ns\": null,\n         \
+             \"cmd\": \"a \\\"b\\\"\\\\\\n\\t\\u0001\u{7f}\"\n      },{\n         \"ns\": null,\n         \
              \"netnsid\": null,\n         \"cmd\": null\n      }\n   ]\n}\n"
         );
         let v = String::from_utf8({
@@ -1056,14 +1129,14 @@ mod tests {
     #[test]
     fn multiline_continuation_draws_tree_lines() {
         // tree column after the multi-line one: the vertical line towards
-        // the children is drawn only while more lines are pending
+        // the children is drawn on every continuation line
         let mut t = Table::new(vec![Column::new("NSFS").multiline(), Column::new("CMD").tree()]);
         let root = row(&mut t, None, &["", "init"]);
         let a = row(&mut t, Some(root), &["/a\n/b\n/c", "bash"]);
         row(&mut t, Some(a), &["", "sleep"]);
         let mut st = Style::new(Format::Table, "x");
         st.utf8 = false;
-        assert_eq!(render(&t, &st), "NSFS CMD\n     init\n/a   `-bash\n/b     | \n/c     \n       `-sleep\n");
+        assert_eq!(render(&t, &st), "NSFS CMD\n     init\n/a   `-bash\n/b     | \n/c     | \n       `-sleep\n");
         // tree column first: the line is drawn on every continuation line
         let mut t = Table::new(vec![Column::new("CMD").tree(), Column::new("NSFS").multiline()]);
         let root = row(&mut t, None, &["init", ""]);
@@ -1082,14 +1155,60 @@ mod tests {
         let s = render(&sample(), &st);
         assert_eq!(
             s,
-            "        NS TYPE    PID COMMAND\n4026531837 user      2 kthread\n4026532249 user  30481 unshare\n"
+            "        NS TYPE   PID COMMAND\n4026531837 user     2 kthreadd\n4026532249 user 30481 unshare \n"
         );
         st.term_width = Some(35);
         let s = render(&sample(), &st);
         assert!(s.lines().all(|l| l.len() <= 35), "{s}");
-        assert!(s.contains("30481 unshare -U s\n"), "{s}");
+        assert!(s.contains("30481 unshare -U sl\n"), "{s}");
+        // never below the header: the lines overflow
+        st.term_width = Some(20);
+        let s = render(&sample(), &st);
+        assert!(s.contains(" 30481 unshare\n"), "{s}");
+        // without headings, down to one cell
+        st.headings = false;
+        assert!(render(&sample(), &st).contains(" 30481 u\n"));
         st.term_width = None;
         assert!(render(&sample(), &st).contains("unshare -U sleep 1\n"));
+    }
+
+    #[test]
+    fn terminal_room_goes_to_hinted_columns_from_the_right() {
+        // util-linux HEAD's lsns -o PNS,PID on cells 0 and 1 (hints 10, 5)
+        let mut t = Table::new(vec![Column::new("PNS").right().hint(10), Column::new("PID").right().hint(5)]);
+        row(&mut t, None, &["0", "1"]);
+        let at = |w: Option<usize>| {
+            let mut st = Style::new(Format::Table, "x");
+            st.term_width = w;
+            render(&t, &st).lines().next().unwrap().to_string()
+        };
+        assert_eq!(at(None), "PNS PID");
+        assert_eq!(at(Some(7)), "PNS PID");
+        assert_eq!(at(Some(8)), "PNS  PID");
+        assert_eq!(at(Some(9)), " PNS  PID");
+        assert_eq!(at(Some(10)), " PNS   PID");
+        assert_eq!(at(Some(11)), "  PNS   PID");
+        assert_eq!(at(Some(16)), "       PNS   PID");
+        assert_eq!(at(Some(200)), "       PNS   PID");
+        // a truncatable column takes what it needs first; unhinted columns
+        // never widen
+        let mut t = Table::new(vec![
+            Column::new("COMMAND").truncate(),
+            Column::new("UID").right(),
+            Column::new("PID").right().hint(5),
+        ]);
+        row(&mut t, None, &["bash st.sh", "0", "1"]);
+        let mut st = Style::new(Format::Table, "x");
+        for (w, want) in [
+            (12, "COMMAND UID PID\nbash st   0   1\n"),
+            (17, "COMMAND   UID PID\nbash st.s   0   1\n"),
+            (18, "COMMAND    UID PID\nbash st.sh   0   1\n"),
+            (19, "COMMAND    UID  PID\nbash st.sh   0    1\n"),
+            (80, "COMMAND    UID   PID\nbash st.sh   0     1\n"),
+        ] {
+            st.term_width = Some(w);
+            assert_eq!(render(&t, &st), want, "{w}");
+        }
     }
 
     #[test]

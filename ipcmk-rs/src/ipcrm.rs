@@ -169,8 +169,19 @@ fn all_kind(value: &OsStr) -> Result<All> {
 }
 
 fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {
-    posix::check_name(kind, name).map_err(|e| Error::errno("name failed", e))?;
+    // refused before anything is removed, in the words the removal would use
+    posix::check_unlink_name(kind, name).map_err(|e| Error::msg(posix_failure(e, name)))?;
     Ok(Target::Posix(kind, name.to_os_string()))
+}
+
+/// What a failed removal of POSIX object `name` says, by errno.
+fn posix_failure(errno: i32, name: &OsStr) -> String {
+    let shown = nsutils_common::bytes::raw(name);
+    match errno {
+        libc::ENOENT => format!("name `{shown}' not found"),
+        libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
+        _ => format!("name failed: {}", strerror(errno)),
+    }
 }
 
 /// The option stage of `ipcrm-rs`: every argument checked as util-linux's
@@ -352,12 +363,7 @@ impl<W: Write> Runner<'_, W> {
         let shown = nsutils_common::bytes::raw(name);
         self.say(verbose, format_args!("removing {} `{shown}'", kind.describe()));
         if let Err(e) = posix::unlink(kind, name) {
-            let errno = e.raw_os_error().unwrap_or(0);
-            self.fail(match errno {
-                libc::ENOENT => format!("name `{shown}' not found"),
-                libc::EACCES | libc::EPERM => format!("permission denied for name `{shown}'"),
-                _ => format!("name failed: {}", strerror(errno)),
-            });
+            self.fail(posix_failure(e.raw_os_error().unwrap_or(0), name));
         }
     }
 

@@ -46,7 +46,9 @@ impl PKind {
 /// Check a name the way the C libraries map it to a file, returning the
 /// errno they would fail with. Shared memory and semaphore names may have
 /// leading slashes; queue names must have exactly one. What remains must be
-/// a single, non-empty file name.
+/// a single, non-empty file name. (For a queue, glibc passes what follows
+/// the `/` to the kernel, which finds nothing of an empty name and refuses
+/// a `/` in it: ENOENT, EACCES, as util-linux HEAD reports.)
 pub fn check_name(kind: PKind, name: &OsStr) -> Result<(), i32> {
     let name = name.as_bytes();
     let base = match kind {
@@ -56,6 +58,12 @@ pub fn check_name(kind: PKind, name: &OsStr) -> Result<(), i32> {
             &name[skip..]
         }
     };
+    if kind == PKind::Mqueue && base.is_empty() {
+        return Err(libc::ENOENT);
+    }
+    if kind == PKind::Mqueue && base.contains(&b'/') {
+        return Err(libc::EACCES);
+    }
     if base.is_empty() || base.contains(&b'/') || base == b"." || base == b".." || base.contains(&0) {
         return Err(libc::EINVAL);
     }
@@ -64,6 +72,28 @@ pub fn check_name(kind: PKind, name: &OsStr) -> Result<(), i32> {
         return Err(libc::ENAMETOOLONG);
     }
     Ok(())
+}
+
+/// [`check_name`] for a name to remove, with the errno util-linux HEAD
+/// gets from glibc's unlink calls: `shm_unlink` and `sem_unlink` report a
+/// name they cannot map as not there (ENOENT, where the open calls say
+/// EINVAL), except that shared memory `.` and `..` reach `unlink(2)` of a
+/// directory (EISDIR); a queue name too long for the kernel is not there.
+pub fn check_unlink_name(kind: PKind, name: &OsStr) -> Result<(), i32> {
+    let err = match check_name(kind, name) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
+    let base: &[u8] = {
+        let b = name.as_bytes();
+        &b[b.iter().take_while(|&&c| c == b'/').count()..]
+    };
+    Err(match kind {
+        PKind::Shm if base == b"." || base == b".." => libc::EISDIR,
+        PKind::Shm | PKind::Sem => libc::ENOENT,
+        PKind::Mqueue if err == libc::ENAMETOOLONG => libc::ENOENT,
+        PKind::Mqueue => err,
+    })
 }
 
 fn c_name(kind: PKind, name: &OsStr) -> io::Result<CString> {
@@ -194,9 +224,11 @@ pub fn unlink(kind: PKind, name: &OsStr) -> io::Result<()> {
     }
 }
 
-/// Regular files in `dir`, sorted; none when there is no such directory.
-/// Any other failure (EMFILE, a read error midway) is an error: `ipcrm
-/// --all` would otherwise remove nothing, or some, and say it succeeded.
+/// Regular files in `dir`, in the directory's order (as util-linux HEAD
+/// lists and removes them; on tmpfs the newest first); none when there is
+/// no such directory. Any other failure (EMFILE, a read error midway) is an
+/// error: `ipcrm --all` would otherwise remove nothing, or some, and say it
+/// succeeded.
 fn files_in(dir: &Path) -> io::Result<Vec<OsString>> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
@@ -210,7 +242,6 @@ fn files_in(dir: &Path) -> io::Result<Vec<OsString>> {
             names.push(e.file_name());
         }
     }
-    names.sort();
     Ok(names)
 }
 
@@ -274,12 +305,32 @@ mod tests {
         assert_eq!(check_name(PKind::Sem, "//demo"), Ok(()));
         assert_eq!(check_name(PKind::Mqueue, "/demo"), Ok(()));
         assert_eq!(check_name(PKind::Mqueue, "demo"), Err(libc::EINVAL));
-        assert_eq!(check_name(PKind::Mqueue, "//demo"), Err(libc::EINVAL));
+        assert_eq!(check_name(PKind::Mqueue, "//demo"), Err(libc::EACCES));
+        assert_eq!(check_name(PKind::Mqueue, "/"), Err(libc::ENOENT));
         assert_eq!(check_name(PKind::Shm, "/a/b"), Err(libc::EINVAL));
         assert_eq!(check_name(PKind::Shm, "/"), Err(libc::EINVAL));
         assert_eq!(check_name(PKind::Shm, ""), Err(libc::EINVAL));
         assert_eq!(check_name(PKind::Sem, ".."), Err(libc::EINVAL));
         assert_eq!(check_name(PKind::Shm, &"x".repeat(255)), Ok(()));
         assert_eq!(check_name(PKind::Sem, &"x".repeat(255)), Err(libc::ENAMETOOLONG));
+    }
+
+    #[test]
+    fn names_to_remove_fail_as_the_unlink_calls_do() {
+        // what util-linux HEAD reports for each (glibc's unlink calls)
+        let unlink = |kind, name: &str| check_unlink_name(kind, OsStr::new(name));
+        for name in ["a/b", "", "/", "/a/b", &"x".repeat(300)] {
+            assert_eq!(unlink(PKind::Shm, name), Err(libc::ENOENT), "{name}");
+            assert_eq!(unlink(PKind::Sem, name), Err(libc::ENOENT), "{name}");
+        }
+        assert_eq!(unlink(PKind::Shm, "."), Err(libc::EISDIR));
+        assert_eq!(unlink(PKind::Shm, ".."), Err(libc::EISDIR));
+        assert_eq!(unlink(PKind::Sem, ".."), Err(libc::ENOENT));
+        for (name, errno) in [("a/b", libc::EINVAL), ("", libc::EINVAL), (".", libc::EINVAL), ("/", libc::ENOENT)] {
+            assert_eq!(unlink(PKind::Mqueue, name), Err(errno), "{name}");
+        }
+        assert_eq!(unlink(PKind::Mqueue, "/a/b"), Err(libc::EACCES));
+        assert_eq!(unlink(PKind::Mqueue, &format!("/{}", "x".repeat(300))), Err(libc::ENOENT));
+        assert_eq!(unlink(PKind::Shm, "/ok"), Ok(()));
     }
 }

@@ -7,8 +7,11 @@
 //!   row. The owner's row is printed first if it is not yet (in both
 //!   trees), and in the parent tree also the parent's.
 //! * For a namespace operand, one row per process in it, in PID order.
-//! * `-p`, `-P` and `-Q` select rows; a tree still shows the ancestors of
-//!   a selected row, as upstream does for `-p`.
+//! * `-p` and `-P` select rows; a tree still shows the ancestors of a
+//!   selected row, as upstream does for `-p`, but only of the types asked
+//!   for (`-t`): an owner or parent of another type is not shown, and its
+//!   children are roots. `-Q` hides rows as upstream's print-time filter
+//!   does (see [`Builder`]).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -259,10 +262,10 @@ pub fn list(plan: &Plan) -> Result<i32> {
                 process_tree,
                 rows: vec![None; d.nss.len()],
                 last_row: HashMap::new(),
-                busy: vec![false; d.nss.len()],
+                visited: vec![false; d.nss.len()],
             };
             for i in order {
-                if b.rows[i].is_some() || !b.selected(&mut d, &mut cells, i) {
+                if b.visited[i] || !b.selected(&d, i) {
                     continue;
                 }
                 b.show(&mut d, &mut cells, &mut t, i);
@@ -296,36 +299,45 @@ fn add_row(t: &mut Table, columns: &[Col], cells: &Cells, parent: Option<RowId>)
 }
 
 /// Namespace rows in tree order.
+///
+/// `-Q` hides rows as upstream does. In the owner and parent trees the
+/// rows are made in the order of the whole tree (an owner pulled in first
+/// by a namespace the filter hides still comes first) and a row whose
+/// owner or parent is hidden is a root; in the process tree a row goes
+/// under the row shown last for its parent process.
 struct Builder<'p> {
     plan: &'p Plan,
     /// Rows nest under their process's parent's row.
     process_tree: bool,
+    /// Each namespace's row; `None` before it is made or when `-Q` hides it.
     rows: Vec<Option<RowId>>,
-    /// The row printed last for each process (the process tree).
+    /// The row shown last for each process (the process tree).
     last_row: HashMap<u32, RowId>,
-    /// Rows being shown (guards the owner/parent recursion).
-    busy: Vec<bool>,
+    /// Namespaces whose row is made or being made (guards the owner and
+    /// parent recursion).
+    visited: Vec<bool>,
 }
 
 impl Builder<'_> {
-    fn selected(&mut self, d: &mut Discovery, cells: &mut Cells, i: usize) -> bool {
+    /// Whether a row of namespace `i` may be shown at all: only the types
+    /// asked for. The owner and parent trees find namespaces of other
+    /// types (the user namespaces owning a `-t net` row); upstream shows
+    /// none of them, and a row whose owner is not shown is a root.
+    fn wanted(&self, d: &Discovery, i: usize) -> bool {
+        self.plan.types.contains(d.nss[i].ty)
+    }
+
+    /// Whether namespace `i` is listed (`-t`, `-p`, `-P`; `-Q` is applied
+    /// as its row is made).
+    fn selected(&self, d: &Discovery, i: usize) -> bool {
         let ns = &d.nss[i];
-        if self.plan.task.is_some() && !d.task_inos.contains(&ns.ino) {
-            return false;
-        }
-        if self.plan.persistent && ns.nprocs > 0 {
-            return false;
-        }
-        if self.plan.filter.is_some() {
-            let pid = (ns.pid != 0).then_some(ns.pid);
-            cells.compute(d, Subject { ns: i, pid });
-            return passes(self.plan, cells);
-        }
-        true
+        self.wanted(d, i)
+            && (self.plan.task.is_none() || d.task_inos.contains(&ns.ino))
+            && !(self.plan.persistent && ns.nprocs > 0)
     }
 
     fn show(&mut self, d: &mut Discovery, cells: &mut Cells, t: &mut Table, i: usize) {
-        self.busy[i] = true;
+        self.visited[i] = true;
         let parent = match self.plan.tree {
             Tree::Owner | Tree::Parent => {
                 // upstream prints the owner's row first, in both trees, and
@@ -335,7 +347,7 @@ impl Builder<'_> {
                 let parent = d.find(ns.parent).filter(|_| ns.parent != 0);
                 let first = if self.plan.tree == Tree::Parent { [owner, parent] } else { [owner, None] };
                 for rel in first.into_iter().flatten() {
-                    if self.rows[rel].is_none() && !self.busy[rel] {
+                    if !self.visited[rel] && self.wanted(d, rel) {
                         self.show(d, cells, t, rel);
                     }
                 }
@@ -354,9 +366,9 @@ impl Builder<'_> {
         };
         let pid = d.nss[i].pid;
         cells.compute(d, Subject { ns: i, pid: (pid != 0).then_some(pid) });
-        let row = add_row(t, &self.plan.columns, cells, parent);
-        self.rows[i] = Some(row);
-        if pid != 0 {
+        let row = passes(self.plan, cells).then(|| add_row(t, &self.plan.columns, cells, parent));
+        self.rows[i] = row;
+        if let Some(row) = row.filter(|_| pid != 0) {
             self.last_row.insert(pid, row);
         }
     }

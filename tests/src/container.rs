@@ -148,14 +148,6 @@ impl Rootfs {
             .stdin(Stdio::null())
             .output()
             .unwrap_or_else(|e| panic!("cannot start {argv:?} in the container: {e}"));
-        use std::os::unix::process::ExitStatusExt;
-        Output {
-            cmdline: format!("[container] {}", argv.join(" ")),
-            code: out.status.code(),
-            signal: out.status.signal(),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            stdout_bytes: out.stdout,
-        }
+        Output::of(format!("[container] {}", argv.join(" ")), out)
     }
 }

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 /// `mount point, fs type, source` → how many such mounts, as seen by `pid`
-/// (`/proc/PID/mountinfo`); the key has [`crate::mount_table`]'s shape.
+/// (`/proc/PID/mountinfo`), without other test processes' ones
+/// ([`crate::is_foreign`]); the key has [`crate::mount_table`]'s shape.
 pub fn mount_table_of(pid: u32) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     let info = std::fs::read_to_string(format!("/proc/{pid}/mountinfo"))
@@ -16,7 +17,12 @@ pub fn mount_table_of(pid: u32) -> BTreeMap<String, usize> {
         let f: Vec<&str> = l.split(' ').collect();
         let Some(sep) = f.iter().position(|&x| x == "-") else { continue };
         let key = format!("{} {} {}", f[4], f.get(sep + 1).unwrap_or(&""), f.get(sep + 2).unwrap_or(&""));
-        *m.entry(key).or_default() += 1;
+        // Another test process's mount copied in when the namespace was
+        // made still goes when that process removes its directory (the
+        // kernel detaches mounts on a deleted directory in every namespace).
+        if !crate::is_foreign(&key) {
+            *m.entry(key).or_default() += 1;
+        }
     }
     m
 }

@@ -2,6 +2,7 @@
 //! files and the cross-tool suites); [`ipc`] holds the IPC fixtures.
 
 pub mod ipc;
+pub mod lsns;
 
 use std::path::{Path, PathBuf};
 

@@ -2,159 +2,19 @@
 //!
 //! Other tests (and other people) create and kill processes all the time,
 //! so comparing two whole-system listings is racy. Every test here builds
-//! its own state inside a private PID namespace with its own /proc (and a
-//! private mount and network namespace): both lsns and lsns-rs run there
-//! and see the same small, stable set of processes. When the namespace's
-//! first process exits, the kernel kills the rest, and every mount, netns
-//! and namespace made inside goes with it.
+//! its own state (`nsutils_tests::suite::lsns`) inside a private PID
+//! namespace with its own /proc (and a private mount and network
+//! namespace): util-linux's lsns (2.38.1 and HEAD) and lsns-rs run there
+//! and see the same small, stable set of processes.
 //!
-//! The state holds processes in unshare'd namespaces of every type, a
-//! persistent netns with an nsid (`ip netns set demo 7`) that a process is
-//! in and that is bind-mounted twice more, and three namespaces no process
-//! is in: a netns held only by an open fd, one held only by a socket, and a
-//! bind-mounted uts namespace. util-linux 2.38.1 cannot see the last three,
-//! so the differential cases run ours with `-Q 'NS != … && …'` excluding
-//! them; the three are tested as properties.
+//! util-linux 2.38.1 cannot see the state's three namespaces without
+//! processes, so its comparisons run with `-Q "$EX"` excluding them; HEAD
+//! is compared on everything, and the three are also tested as properties.
 
 use std::collections::HashMap;
 
-use nsutils_tests::{require_root, ul_named_path, util_linux_path, Cmd, Output, TempDir};
-
-/// The state, as a bash script run as PID 1 of the private PID namespace.
-/// Writes the ids it made to `$OUT/vars` as `NAME=value` lines.
-const STATE: &str = r#"
-set -u
-ino() { stat -Lc %i "/proc/$2/ns/$1"; }
-comm_is() { [ "$(cat /proc/$1/comm 2>/dev/null)" = "$2" ]; }
-child_of() { cat /proc/$1/task/$1/children 2>/dev/null | awk '{print $1}'; }
-wait_for() { local n=0; until eval "$1"; do sleep 0.01; n=$((n+1)); [ $n -lt 1000 ] || { echo "state: timed out: $1" >&2; exit 99; }; done; }
-# namespaces held by bind mounts in the mount table this namespace copied
-# (the host's `ip netns`, docker, other tests) are not part of the state
-nsfs_mount() { awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i+1) == "nsfs") print $5; break } }' /proc/self/mountinfo | head -n 1; }
-while m=$(nsfs_mount); [ -n "$m" ]; do
-  umount -l "$(printf '%b' "$m")" || { echo "state: cannot unmount $m" >&2; exit 99; }
-done
-D=$WORK/m; mkdir -p "$D"; mount -t tmpfs tmpfs "$D"
-mkdir -p /run/netns; mount -t tmpfs tmpfs /run/netns
-sleep 1000 & P_PLAIN=$!
-unshare -U -r -p -f --mount-proc sleep 1000 & P_USERNS=$!
-unshare -u -i sleep 1000 & P_UTSIPC=$!
-unshare -n sleep 1000 & P_NET=$!
-unshare -C sleep 1000 & P_CGROUP=$!
-unshare -T sleep 1000 & P_TIME=$!
-unshare -m sleep 1000 & P_MNT=$!
-unshare -U -r -n sleep 1000 & P_USERNET=$!
-setpriv --reuid=65534 --regid=65534 --clear-groups sleep 1000 & P_NOBODY=$!
-ip netns add demo; ip netns set demo 7
-ip netns exec demo bash -c 'unshare -u sleep 1000; :' & P_DEMO=$!
-touch "$D/nb" "$D/n b"
-mount --bind /run/netns/demo "$D/nb"; mount --bind /run/netns/demo "$D/n b"
-# a netns only an open descriptor holds
-touch "$D/fdns"; unshare --net="$D/fdns" true; X_FD=$(stat -Lc %i "$D/fdns")
-sleep 1000 3<"$D/fdns" & P_FDHOLDER=$!
-wait_for '[ -e /proc/$P_FDHOLDER/fd/3 ]'
-umount -l "$D/fdns"
-# a netns only a socket holds
-unshare -n bash -c 'stat -Lc %i /proc/self/ns/net > "$0/sockns"; ip link set lo up; exec 3<>/dev/udp/127.0.0.1/9; exec nsenter --net=/proc/1/ns/net sleep 1000' "$D" & P_SOCK=$!
-wait_for '[ "$(ino net $P_SOCK)" = "$(ino net 1)" ] && comm_is $P_SOCK sleep'
-X_SOCK=$(cat "$D/sockns")
-# a uts namespace only a bind mount holds
-touch "$D/uts"; unshare --uts="$D/uts" hostname FOO; X_UTS=$(stat -Lc %i "$D/uts")
-for p in $P_PLAIN $P_UTSIPC $P_NET $P_CGROUP $P_TIME $P_MNT $P_USERNET $P_NOBODY; do wait_for "comm_is $p sleep"; done
-wait_for 'c=$(child_of $P_USERNS); [ -n "$c" ] && comm_is $c sleep'; P_USERNS_CHILD=$(child_of $P_USERNS)
-wait_for 'c=$(child_of $P_DEMO); [ -n "$c" ] && comm_is $c sleep'; P_DEMO_CHILD=$(child_of $P_DEMO)
-EX="NS != $X_FD && NS != $X_SOCK && NS != $X_UTS"
-for v in P_PLAIN P_USERNS P_USERNS_CHILD P_UTSIPC P_NET P_CGROUP P_TIME P_MNT P_USERNET P_NOBODY P_DEMO P_DEMO_CHILD P_FDHOLDER P_SOCK X_FD X_SOCK X_UTS; do
-  echo "$v=${!v}" >> "$OUT/vars"
-done
-echo "D=$D" >> "$OUT/vars"
-# (no pipeline: a `| tr` beside script may not be forked yet when lsns
-# counts the processes, so NPROCS would differ between the two runs)
-tty() { local cols=$1; shift; script -qec "stty cols $cols rows 50; $(printf '%q ' "$@")" /dev/null </dev/null >"$WORK/tty.raw"; tr -d '\r' <"$WORK/tty.raw"; }
-"#;
-
-/// Runs each case through util-linux (`lsns` from PATH) and ours (under
-/// the name `lsns`, with the exclusion filter), saving stdout, stderr and
-/// the exit status.
-const CASES_RUNNER: &str = r#"
-i=0
-while IFS='|' read -r prefix args; do
-  i=$((i+1))
-  ( eval "$prefix lsns $args" ) >"$OUT/$i.t.out" 2>"$OUT/$i.t.err" </dev/null; echo $? >"$OUT/$i.t.rc"
-  ( eval "$prefix \"\$OURS\" -Q \"\$EX\" $args" ) >"$OUT/$i.o.out" 2>"$OUT/$i.o.err" </dev/null; echo $? >"$OUT/$i.o.rc"
-done < "$WORK/cases"
-"#;
-
-/// What one run in the private namespaces left behind.
-struct StateRun {
-    out: TempDir,
-    vars: HashMap<String, String>,
-    body: Output,
-}
-
-impl StateRun {
-    fn var(&self, name: &str) -> &str {
-        self.vars.get(name).unwrap_or_else(|| panic!("state variable {name} missing"))
-    }
-
-    fn file(&self, name: &str) -> String {
-        std::fs::read_to_string(self.out.join(name)).unwrap_or_default()
-    }
-}
-
-/// Build the state in private PID, mount and network namespaces, run
-/// `cases` (prefix, args) through both tools, then `body` (with `$OURS`,
-/// `$EX`, the state's variables, and `tty COLS CMD…` for a terminal).
-fn in_state(test: &str, cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
-    if !require_root(test) {
-        return None;
-    }
-    let out = TempDir::new("lsns");
-    let work = TempDir::new("lsnsw");
-    let lines: Vec<String> = cases.iter().map(|(p, a)| format!("{p}|{a}\n")).collect();
-    std::fs::write(work.join("cases"), lines.concat()).unwrap();
-    let script = format!("{STATE}\n{CASES_RUNNER}\n{body}\n");
-    std::fs::write(work.join("state.sh"), script).unwrap();
-    let body = Cmd::new(util_linux_path("unshare"))
-        .args(["--fork", "--pid", "--mount-proc", "--net", "--propagation", "private", "bash"])
-        .arg(work.join("state.sh"))
-        .env("OUT", out.path())
-        .env("WORK", work.path())
-        .env("OURS", ul_named_path("lsns"))
-        .env("LANG", "C.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("COLUMNS")
-        .timeout(std::time::Duration::from_secs(120))
-        .run();
-    assert!(body.code != Some(99), "building the state failed:\n{}", body.stderr);
-    let vars = std::fs::read_to_string(out.join("vars"))
-        .unwrap_or_else(|_| panic!("the state was not built:\n{}\n{}", body.stdout, body.stderr))
-        .lines()
-        .filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
-        .collect();
-    drop(work);
-    Some(StateRun { out, vars, body })
-}
-
-/// Compare every case; report all differences at once.
-fn assert_cases_agree(run: &StateRun, cases: &[(&str, &str)]) {
-    let mut failures = Vec::new();
-    for (i, (prefix, args)) in cases.iter().enumerate() {
-        let n = i + 1;
-        let (to, oo) = (run.file(&format!("{n}.t.out")), run.file(&format!("{n}.o.out")));
-        let (te, oe) = (run.file(&format!("{n}.t.err")), run.file(&format!("{n}.o.err")));
-        let (tr, or) = (run.file(&format!("{n}.t.rc")), run.file(&format!("{n}.o.rc")));
-        if to != oo || te != oe || tr != or {
-            failures.push(format!(
-                "### {prefix} lsns {args}\n--- util-linux (rc {}) ---\n{to}{te}--- lsns-rs (rc {}) ---\n{oo}{oe}",
-                tr.trim(),
-                or.trim()
-            ));
-        }
-        assert!(!to.is_empty() || !te.is_empty() || tr.trim() == "0", "case {args}: util-linux produced nothing");
-    }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
-}
+use nsutils_tests::require_root;
+use nsutils_tests::suite::lsns::{assert_cases_agree, in_state};
 
 /// Run as nobody, comparing only the namespaces with processes.
 const NOBODY: &str = "EX=\"$EX && NPROCS > 0\"; setpriv --reuid=65534 --regid=65534 --clear-groups";

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 
-use crate::{util_linux, ChildGuard, Cmd, Output, Sandbox, TempDir};
+use crate::{assert_same_with, ul_named, util_linux, ChildGuard, Cmd, Output, Sandbox, TempDir};
 
 /// msgsnd / msgrcv / semset / semop / lock / attach, from inside a sandbox.
 const HELPER_PY: &str = r#"
@@ -41,6 +41,16 @@ elif op == "many":
         ck(libc.msgget(0x10000 + i, 0o1644))
         ck(libc.shmget(0x20000 + i, 4096 + i, 0o1640))
         ck(libc.semget(0x30000 + i, 1 + i % 7, 0o1600))
+elif op == "get":
+    # get KIND KEY SIZE-OR-NSEMS MODE (KEY and MODE in hex and octal)
+    kind, key, n, mode = sys.argv[2], int(sys.argv[3], 16), int(sys.argv[4]), int(sys.argv[5], 8)
+    key = ctypes.c_int(key - (1 << 32) if key >= 1 << 31 else key)
+    if kind == "shm":
+        ck(libc.shmget(key, ctypes.c_size_t(n), mode | 0o1000))
+    elif kind == "msg":
+        ck(libc.msgget(key, mode | 0o1000))
+    else:
+        ck(libc.semget(key, n, mode | 0o1000))
 elif op == "attach":
     libc.shmat.restype = ctypes.c_void_p
     for i in args:
@@ -61,6 +71,12 @@ pub fn ipc_sandbox() -> Sandbox {
 /// and 0x3xxxx) in `sb`, for listings of many objects.
 pub fn many_objects(sb: &Sandbox, n: usize) {
     helper(sb, &["many", &n.to_string()]);
+}
+
+/// A System V object of `kind` (`shm`, `msg`, `sem`) with the key `key`
+/// (0 for IPC_PRIVATE), `n` bytes or semaphores, and `mode`, in `sb`.
+pub fn make_object(sb: &Sandbox, kind: &str, key: u32, n: u64, mode: u32) {
+    helper(sb, &["get", kind, &format!("{key:x}"), &n.to_string(), &format!("{mode:o}")]);
 }
 
 /// Run the helper inside `sb`, asserting success.
@@ -125,7 +141,16 @@ impl PosixSandbox {
     pub fn new(mqueue: bool) -> PosixSandbox {
         let sb = Sandbox::new(&["-i", "-m"]);
         let dir = TempDir::new("ipcdev");
-        let mq = if mqueue { "mount -t mqueue nsutmq \"$d/mqueue\"" } else { "true" };
+        // Queues are made small: RLIMIT_MSGQUEUE (800 KiB, which root here
+        // may not raise) counts every queue of the user in every IPC
+        // namespace, ten of the default size, and tests side by side would
+        // soon fail to make one ("Too many open files").
+        let mq = if mqueue {
+            "mount -t mqueue nsutmq \"$d/mqueue\"; echo 1 > /proc/sys/fs/mqueue/msg_default; \
+             echo 128 > /proc/sys/fs/mqueue/msgsize_default"
+        } else {
+            "true"
+        };
         let script = format!(
             "set -e; d='{}'; mount -t tmpfs nsutdev \"$d\"; \
              for n in null zero full random urandom; do touch \"$d/$n\"; mount --bind \"/dev/$n\" \"$d/$n\"; done; \
@@ -203,5 +228,137 @@ impl RichState {
         let attached = attach(&sb, &["0", "5"]);
         sb.wrap(util_linux("ipcrm").args(["-m", "5"])).run().success();
         RichState { sb, _attached: attached }
+    }
+}
+
+/// Replace every key (`0x…` at a line start) by a placeholder: keys are random.
+pub fn mask_keys(s: &str) -> String {
+    s.lines()
+        .map(|l| if l.starts_with("0x") && l.len() > 10 { format!("0xKEY{}", &l[10..]) } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The keys of one kind in a sandbox, in id order (`msg`, `shm`, `sem`).
+pub fn keys(sb: &Sandbox, kind: &str) -> Vec<String> {
+    let flag = match kind {
+        "msg" => "-q",
+        "shm" => "-m",
+        _ => "-s",
+    };
+    ipcs_snapshot(sb, &[flag]).lines().filter(|l| l.starts_with("0x")).map(|l| l[..10].to_string()).collect()
+}
+
+/// ipcmk argument lists, good and bad, for comparing with util-linux.
+pub const IPCMK_CASES: &[&[&str]] = &[
+    &["-M", "1K"],
+    &["-M", "4096", "-p", "600"],
+    &["--shmem", "10M", "--mode", "0640"],
+    &["-M", "010"],
+    &["-M", "0x10"],
+    &["-M", "1KB"],
+    &["-M", "1KiB"],
+    &["-M", "1k"],
+    &["-M", "1m"],
+    &["-M", "1G"],
+    &["-M", "2.5MiB"],
+    &["-M", "1.5K"],
+    &["-M", "0.5K"],
+    &["-M", "1.5KB"],
+    &["-M", "1.K"],
+    &["-M", " 5"],
+    &["-M", "+5"],
+    &["-M", "1kib"],
+    &["-Q"],
+    &["-Q", "-p", "0600"],
+    &["-Q", "-Q"],
+    &["extra-arg", "-Q"],
+    &["-S", "3"],
+    &["--semaphore", "1"],
+    &["-S", "2", "-Q", "-M", "100"],
+    &["-p", "7777", "-Q"],
+    &["-p", "0", "-S", "1"],
+    // failures
+    &[],
+    &["-p", "0600"],
+    &["-M", "abc"],
+    &["-M", "-1"],
+    &["-M", "0"],
+    &["-M", "1X"],
+    &["-M", "1KiBx"],
+    &["-M", "1KIB"],
+    &["-M", "1.5"],
+    &["-M", ".5K"],
+    &["-M", "1 K"],
+    &["-M", "1Z"],
+    &["-M", "16E"],
+    &["-M", "15E"],
+    &["-M", "18446744073709551616"],
+    &["-M", ""],
+    &["-S", "0"],
+    &["-S", "-1"],
+    &["-S", "abc"],
+    &["-S", "100000"],
+    &["-S", "99999999999"],
+    &["-M", "1K", "-S", "0"],
+    &["-M"],
+    &["-S"],
+    &["--bogus"],
+    &["-x"],
+];
+
+/// ipcrm steps for [`ipcrm_steps`] on a [`basic_state`]: by id and key,
+/// long and short, several at once, bad ones.
+pub const IPCRM_STEPS: &[&[&str]] = &[
+    &["-v", "-m", "0"],
+    &["-m", "0"],
+    &["-v", "-M", "{shm0}"],
+    &["-M", "0x1234abcd"],
+    &["-M", "3156706895"],
+    &["-M", "-1"],
+    &["-m", "99999"],
+    &["-m", "-1"],
+    &["-m", " 5"],
+    &["--shmem-id=5"],
+    &["--semaphore-key", "0x1234"],
+    &["--queue-key=01234"],
+    &["-q", "12345", "-s", "12345"],
+    &["-v", "-Q", "{msg1}", "-S", "{sem1}"],
+    &["-m", "1", "-v"],
+    &["-v", "-q", "0", "-q", "0"],
+    &["extra"],
+    &["-v", "--all=sem"],
+    &["--bogus"],
+    &["-m"],
+    &["-v"],
+];
+
+/// The same objects in a sandbox: queues 0–1, segments 0–2, sets 0–1.
+pub fn basic_state(sb: &Sandbox) {
+    sh_ok(sb, "set -e; ipcmk -Q; ipcmk -Q; ipcmk -M 100; ipcmk -M 100; ipcmk -M 100; ipcmk -S 1; ipcmk -S 1");
+}
+
+/// Run the same ipcrm steps (`{shmN}`/`{msgN}`/`{semN}` replaced by that
+/// sandbox's keys) through ours and `oracle` (a util-linux ipcrm) on
+/// identical states, and compare every step and the final state.
+pub fn ipcrm_steps(mine: &Sandbox, theirs: &Sandbox, oracle: &dyn Fn() -> Cmd, steps: &[&[&str]]) {
+    // (`{shmN}`, key) for the sandbox's objects, as they are before a step
+    let placeholders = |sb: &Sandbox| -> Vec<(String, String)> {
+        let mut v = Vec::new();
+        for kind in ["shm", "msg", "sem"] {
+            v.extend(keys(sb, kind).into_iter().enumerate().map(|(i, k)| (format!("{{{kind}{i}}}"), k)));
+        }
+        v
+    };
+    for args in steps {
+        let (m, t) = (placeholders(mine), placeholders(theirs));
+        let subst = |names: &[(String, String)]| -> Vec<String> {
+            args.iter().map(|a| names.iter().fold(a.to_string(), |a, (p, k)| a.replace(p.as_str(), k))).collect()
+        };
+        let ours = mine.wrap(ul_named("ipcrm").args(subst(&m))).run();
+        let ul = theirs.wrap(oracle().args(subst(&t))).run();
+        // the key text echoed in a message is that sandbox's key
+        assert_same_with(&ours, &ul, |s| m.iter().chain(&t).fold(s.to_string(), |s, (p, k)| s.replace(k.as_str(), p)));
+        assert_eq!(mask_keys(&all_objects(mine)), mask_keys(&all_objects(theirs)), "state after {args:?}");
     }
 }

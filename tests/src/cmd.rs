@@ -1,0 +1,378 @@
+//! [`Cmd`] — run a binary with arguments, environment, stdin, another uid,
+//! another `argv[0]`, a seccomp filter or a timeout; [`Output`] — assert on
+//! its stdout, stderr and exit status, printing everything when an
+//! assertion fails.
+
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The uid/gid tests use for "an ordinary user" (`nobody`).
+pub const NOBODY: u32 = 65534;
+
+/// A command to run; built like `std::process::Command`.
+#[derive(Debug, Clone)]
+pub struct Cmd {
+    pub(crate) program: PathBuf,
+    pub(crate) arg0: Option<OsString>,
+    pub(crate) args: Vec<OsString>,
+    pub(crate) env: Vec<(OsString, Option<OsString>)>,
+    pub(crate) env_clear: bool,
+    pub(crate) stdin: Option<Vec<u8>>,
+    pub(crate) user: Option<(u32, u32)>,
+    pub(crate) cwd: Option<PathBuf>,
+    pub(crate) timeout: Duration,
+    pub(crate) seccomp: Option<(Vec<i64>, i32)>,
+}
+
+/// What a finished command did.
+#[derive(Debug, Clone)]
+pub struct Output {
+    /// The command line, for messages.
+    pub cmdline: String,
+    /// Exit code, if it exited.
+    pub code: Option<i32>,
+    /// Fatal signal, if it was killed.
+    pub signal: Option<i32>,
+    /// Standard output, lossily decoded.
+    pub stdout: String,
+    /// Standard error, lossily decoded.
+    pub stderr: String,
+    /// Raw standard output.
+    pub stdout_bytes: Vec<u8>,
+    /// util-linux HEAD's run of the same command, on a 2.38.1 run made by
+    /// [`crate::differential`] (see [`crate::assert_same`]).
+    pub head: Option<Box<Output>>,
+}
+
+impl Cmd {
+    /// A command running `program` (a path, or a name searched in PATH).
+    pub fn new(program: impl AsRef<OsStr>) -> Cmd {
+        Cmd {
+            program: PathBuf::from(program.as_ref()),
+            arg0: None,
+            args: Vec::new(),
+            env: Vec::new(),
+            env_clear: false,
+            stdin: None,
+            user: None,
+            cwd: None,
+            timeout: Duration::from_secs(60),
+            seccomp: None,
+        }
+    }
+
+    /// Add an argument.
+    pub fn arg(mut self, a: impl AsRef<OsStr>) -> Cmd {
+        self.args.push(a.as_ref().to_os_string());
+        self
+    }
+
+    /// Add arguments.
+    pub fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args.extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    /// Set an environment variable.
+    pub fn env(mut self, k: impl AsRef<OsStr>, v: impl AsRef<OsStr>) -> Cmd {
+        self.env.push((k.as_ref().into(), Some(v.as_ref().into())));
+        self
+    }
+
+    /// Remove an environment variable.
+    pub fn env_remove(mut self, k: impl AsRef<OsStr>) -> Cmd {
+        self.env.push((k.as_ref().into(), None));
+        self
+    }
+
+    /// Start from an empty environment.
+    pub fn env_clear(mut self) -> Cmd {
+        self.env_clear = true;
+        self
+    }
+
+    /// Feed `data` on stdin (otherwise stdin is /dev/null).
+    pub fn stdin(mut self, data: impl AsRef<[u8]>) -> Cmd {
+        self.stdin = Some(data.as_ref().to_vec());
+        self
+    }
+
+    /// Run as `uid`/`gid` with no supplementary groups.
+    pub fn as_user(mut self, uid: u32, gid: u32) -> Cmd {
+        self.user = Some((uid, gid));
+        self
+    }
+
+    /// Run as `nobody` (65534:65534).
+    pub fn as_nobody(self) -> Cmd {
+        self.as_user(NOBODY, NOBODY)
+    }
+
+    /// Use `arg0` as argv\[0\] instead of the program path.
+    pub fn arg0(mut self, arg0: impl AsRef<OsStr>) -> Cmd {
+        self.arg0 = Some(arg0.as_ref().into());
+        self
+    }
+
+    /// Run in directory `dir`.
+    pub fn cwd(mut self, dir: impl AsRef<Path>) -> Cmd {
+        self.cwd = Some(dir.as_ref().into());
+        self
+    }
+
+    /// Run under a seccomp filter that fails the system calls `nrs`
+    /// (`libc::SYS_*`) with `errno`, as a container runtime's profile
+    /// does. The filter is inherited by everything the command starts.
+    pub fn seccomp_deny(mut self, nrs: &[i64], errno: i32) -> Cmd {
+        self.seccomp = Some((nrs.to_vec(), errno));
+        self
+    }
+
+    /// Kill the command if it runs longer than `t` (default 60 s).
+    pub fn timeout(mut self, t: Duration) -> Cmd {
+        self.timeout = t;
+        self
+    }
+
+    /// The command line as text.
+    pub fn cmdline(&self) -> String {
+        let mut s = self.program.display().to_string();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(&shell_quote(a));
+        }
+        s
+    }
+
+    /// A `std::process::Command` for this command (stdio not set).
+    pub fn command(&self) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args);
+        if let Some(a0) = &self.arg0 {
+            c.arg0(a0);
+        }
+        if self.env_clear {
+            c.env_clear();
+        }
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        if let Some(d) = &self.cwd {
+            c.current_dir(d);
+        }
+        if let Some((uid, gid)) = self.user {
+            // SAFETY: only async-signal-safe syscalls between fork and exec.
+            unsafe {
+                c.pre_exec(move || {
+                    if libc::setgroups(0, std::ptr::null()) != 0 || libc::setgid(gid) != 0 || libc::setuid(uid) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        if let Some((nrs, errno)) = &self.seccomp {
+            let filter = seccomp_filter(nrs, *errno);
+            // SAFETY: only prctl between fork and exec; the program it
+            // points to lives in the closure, which outlives the call.
+            unsafe {
+                c.pre_exec(move || {
+                    let prog = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr().cast_mut() };
+                    if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                        || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0
+                    {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
+        c
+    }
+
+    /// Start the command in the background with stdout/stderr piped.
+    pub fn spawn(&self) -> Child {
+        let mut c = self.command();
+        c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", self.cmdline()))
+    }
+
+    /// Run to completion and collect the output.
+    pub fn run(&self) -> Output {
+        let mut c = self.command();
+        c.stdin(if self.stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        c.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let mut child = c.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", self.cmdline()));
+        if let Some(data) = &self.stdin {
+            let mut sin = child.stdin.take().unwrap();
+            let data = data.clone();
+            std::thread::spawn(move || {
+                let _ = sin.write_all(&data);
+            });
+        }
+        let pid = child.id() as i32;
+        let deadline = self.timeout;
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            if rx.recv_timeout(deadline).is_err() {
+                // SAFETY: kill has no memory effects; the pid is our unreaped child.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        });
+        let out = child.wait_with_output().expect("wait");
+        let _ = tx.send(());
+        let _ = watchdog.join();
+        Output::of(self.cmdline(), out)
+    }
+}
+
+/// A classic BPF program for `seccomp(2)`: load the system call number
+/// (`struct seccomp_data.nr`, offset 0) and return `SECCOMP_RET_ERRNO |
+/// errno` for any of `nrs`, `SECCOMP_RET_ALLOW` otherwise. (No check of
+/// the architecture: the tests run on x86_64 only.)
+fn seccomp_filter(nrs: &[i64], errno: i32) -> Vec<libc::sock_filter> {
+    const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
+    const JEQ_K: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
+    const RET_K: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
+    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
+    let mut prog = vec![op(LD_W_ABS, 0, 0, 0)];
+    for (i, nr) in nrs.iter().enumerate() {
+        // on a match, jump over the remaining tests and the ALLOW
+        let skip = u8::try_from(nrs.len() - i).expect("a short list");
+        prog.push(op(JEQ_K, skip, 0, u32::try_from(*nr).expect("a syscall number")));
+    }
+    prog.push(op(RET_K, 0, 0, libc::SECCOMP_RET_ALLOW));
+    prog.push(op(RET_K, 0, 0, libc::SECCOMP_RET_ERRNO | (errno as u32 & libc::SECCOMP_RET_DATA)));
+    prog
+}
+
+/// Quote a word for display in a shell-like command line.
+pub fn shell_quote(a: &OsStr) -> String {
+    let s = a.to_string_lossy();
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+impl Output {
+    /// What a finished `std::process` command did, `cmdline` naming it.
+    pub fn of(cmdline: String, out: std::process::Output) -> Output {
+        Output {
+            cmdline,
+            code: out.status.code(),
+            signal: out.status.signal(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stdout_bytes: out.stdout,
+            head: None,
+        }
+    }
+
+    /// Everything about the run, for assertion messages.
+    pub(crate) fn describe(&self) -> String {
+        format!(
+            "command: {}\nexit code: {:?}, signal: {:?}\n--- stdout ---\n{}--- stderr ---\n{}--------------",
+            self.cmdline, self.code, self.signal, self.stdout, self.stderr
+        )
+    }
+
+    /// Assert the exit code.
+    #[track_caller]
+    pub fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit status\n{}", self.describe());
+        self
+    }
+
+    /// Assert exit code 0.
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        self.code(0)
+    }
+
+    /// Assert death by signal `sig`.
+    #[track_caller]
+    pub fn killed_by(&self, sig: i32) -> &Self {
+        assert_eq!(self.signal, Some(sig), "expected death by signal {sig}\n{}", self.describe());
+        self
+    }
+
+    /// Assert stdout equals `s`.
+    #[track_caller]
+    pub fn stdout_is(&self, s: &str) -> &Self {
+        assert_eq!(self.stdout, s, "unexpected stdout\n{}", self.describe());
+        self
+    }
+
+    /// Assert stderr equals `s`.
+    #[track_caller]
+    pub fn stderr_is(&self, s: &str) -> &Self {
+        assert_eq!(self.stderr, s, "unexpected stderr\n{}", self.describe());
+        self
+    }
+
+    /// Assert stdout contains `s`.
+    #[track_caller]
+    pub fn stdout_has(&self, s: &str) -> &Self {
+        assert!(self.stdout.contains(s), "stdout lacks {s:?}\n{}", self.describe());
+        self
+    }
+
+    /// Assert stderr contains `s`.
+    #[track_caller]
+    pub fn stderr_has(&self, s: &str) -> &Self {
+        assert!(self.stderr.contains(s), "stderr lacks {s:?}\n{}", self.describe());
+        self
+    }
+
+    /// Assert stderr is empty.
+    #[track_caller]
+    pub fn no_stderr(&self) -> &Self {
+        self.stderr_is("")
+    }
+
+    /// Assert nothing on stdout.
+    #[track_caller]
+    pub fn no_stdout(&self) -> &Self {
+        self.stdout_is("")
+    }
+
+    /// Assert a failure message in util-linux's shape: the first stderr line
+    /// is `<prog>: <message>`, and the exit status is `code`.
+    #[track_caller]
+    pub fn fails_with(&self, prog: &str, message: &str, code: i32) -> &Self {
+        self.code(code);
+        let first = self.stderr.lines().next().unwrap_or("");
+        assert_eq!(first, format!("{prog}: {message}"), "unexpected error line\n{}", self.describe());
+        self
+    }
+
+    /// Assert the usage-error shape: `<prog>: <message>`, then
+    /// `Try '<prog> --help' for more information.`, exit 1, nothing on stdout.
+    #[track_caller]
+    pub fn usage_error(&self, prog: &str, message: &str) -> &Self {
+        self.code(1).no_stdout();
+        self.stderr_is(&format!("{prog}: {message}\nTry '{prog} --help' for more information.\n"))
+    }
+
+    /// Parse stdout as JSON.
+    #[track_caller]
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{}", self.describe()))
+    }
+}
+
+/// A PATH without root's private directories, for commands run as `nobody`.
+pub const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
