@@ -18,14 +18,17 @@
 //! 5. In the process that runs the program: the steps of `setup.rs`, the
 //!    environment, exec.
 
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use nsutils_common::hints::{namespace_error, Call, Probe};
+use nsutils_common::ns::open_cloexec;
 use nsutils_common::process::{self, ChildStatus, Fork, SignalMask};
-use nsutils_common::{sys, Error, Result};
+use nsutils_common::{bytes, sys, Error, Result};
 
 use crate::hints;
 use crate::idmap::{self, IdKind};
@@ -109,7 +112,11 @@ impl Helper {
         let status = process::wait_pid(self.pid, 0).map_err(|e| Error::os("waitpid failed", &e))?;
         self.pid = 0;
         sent.map_err(|e| Error::os("write failed", &e))?;
-        Ok(status_code(status))
+        match status {
+            // it said nothing: say what became of it
+            ChildStatus::Signaled(sig) => Err(Error::msg(format!("helper process killed by signal {sig}"))),
+            status => Ok(status_code(status)),
+        }
     }
 
     /// Forget it in a forked child: close our end without waiting.
@@ -135,17 +142,100 @@ fn report(e: Error) -> i32 {
     e.status()
 }
 
+/// A connected pair of close-on-exec Unix stream sockets: unlike a pipe, a
+/// write to one whose peer is gone fails (`MSG_NOSIGNAL`) instead of
+/// raising SIGPIPE.
+fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
+    let mut fds = [0; 2];
+    // SAFETY: fds is a valid array of two ints.
+    if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just gave us these descriptors.
+    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+}
+
+/// The side of the persistence bind mounts held by the process that runs
+/// the program: it undoes them if the program is never reached.
+///
+/// The binds are made by a helper forked before `unshare(2)`, in the mount
+/// namespace we leave, and only a process there can unmount them again.
+/// Once they are made, the helper leaves a watcher behind (its own child,
+/// so that it is reparented away from us and the program never inherits it
+/// as a child) holding the other end of this socket, which is close-on-exec
+/// here. A byte from us means a later step failed: the watcher unmounts
+/// everything it bound, and its end closing tells us it is done. End of
+/// file without a byte means the program was executed (or we died on the
+/// way): the binds stay.
+struct Rollback {
+    sock: OwnedFd,
+}
+
+impl Rollback {
+    /// Have the bind mounts undone and wait until they are.
+    fn undo(self) {
+        // SAFETY: sending one byte from a valid buffer.
+        let sent = unsafe { libc::send(self.sock.as_raw_fd(), [GO].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) };
+        if sent == 1 {
+            // the watcher's end closes when it is done (or if it died)
+            wait_for_go(&self.sock);
+        }
+    }
+}
+
 /// The bind helper: `mount --bind /proc/PID/ns/X FILE` for each namespace.
-fn bind_namespaces(plan: &Plan, pid: libc::pid_t) -> i32 {
+/// If one fails, those made before it are unmounted again; if all are
+/// made, a watcher stays to undo them on request (see [`Rollback`]).
+fn bind_namespaces(plan: &Plan, pid: libc::pid_t, watch: OwnedFd) -> i32 {
     let mut k = Real { parent: None };
+    let mut bound = Vec::new();
     for (ty, file) in &plan.persist {
         let src = format!("/proc/{pid}/ns/{}", ty.for_children_name());
         if let Err(e) = k.mount(&src, file, None, libc::MS_BIND) {
-            let msg = format!("mount {src} on {} failed", file.display());
+            unmount_all(&bound);
+            let msg = format!("mount {src} on {} failed", bytes::path(file));
             return report(Error::os(msg, &e).with_hint(hints::bind(*ty, file, e.raw_os_error())));
         }
+        // the bind mount itself, held so that it is unmounted even if the
+        // path has meanwhile been made to lead elsewhere
+        match open_cloexec(file, libc::O_PATH) {
+            Ok(fd) => bound.push(fd),
+            Err(e) => {
+                unmount_path(file);
+                unmount_all(&bound);
+                return report(Error::os(format!("cannot open {}", bytes::path(file)), &e));
+            }
+        }
     }
-    0
+    match process::fork() {
+        Ok(Fork::Child) => {
+            // the watcher: wait for the verdict, and undo on a failure
+            if wait_for_go(&watch) {
+                unmount_all(&bound);
+            }
+            exit_now(0)
+        }
+        Ok(Fork::Parent(_)) => 0,
+        Err(e) => {
+            unmount_all(&bound);
+            report(Error::os("fork failed", &e))
+        }
+    }
+}
+
+/// Unmount the bind mounts held open by `bound` (through their
+/// `/proc/self/fd` links), detaching any that are busy.
+fn unmount_all(bound: &[OwnedFd]) {
+    for fd in bound.iter().rev() {
+        unmount_path(Path::new(&format!("/proc/self/fd/{}", fd.as_raw_fd())));
+    }
+}
+
+fn unmount_path(path: &Path) {
+    if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
+        // SAFETY: a valid C string.
+        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+    }
 }
 
 /// The ID-map helper: write the ranges of process `pid`.
@@ -267,7 +357,21 @@ pub fn execute(plan: Plan) -> Result<i32> {
     // SAFETY: getpid cannot fail.
     let me = unsafe { libc::getpid() };
 
-    let binder = if plan.persist.is_empty() { None } else { Some(Helper::spawn(|| bind_namespaces(&plan, me))?) };
+    let (binder, rollback) = if plan.persist.is_empty() {
+        (None, None)
+    } else {
+        let (watch, ours) = socket_pair().map_err(|e| Error::os("socketpair failed", &e))?;
+        let plan = &plan;
+        let ours_raw = ours.as_raw_fd();
+        // (`watch` moves into the helper; our copy closes with the closure)
+        let binder = Helper::spawn(move || {
+            // SAFETY: our end is not the helper's to hold: the watcher must
+            // see end of file once we exec.
+            unsafe { libc::close(ours_raw) };
+            bind_namespaces(plan, me, watch)
+        })?;
+        (Some(binder), Some(Rollback { sock: ours }))
+    };
     let has_ranges = matches!(plan.uid_map, IdMap::Ranges(_)) || matches!(plan.gid_map, IdMap::Ranges(_));
     let mapper = if has_ranges { Some(Helper::spawn(|| write_id_ranges(&plan, me))?) } else { None };
 
@@ -296,7 +400,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
                 return Ok(code);
             }
         }
-        return run_program(&plan, None);
+        return run_program(&plan, None, rollback);
     }
 
     let signals = ParentSignals::set_up(plan.forward_signals)?;
@@ -320,11 +424,16 @@ pub fn execute(plan: Plan) -> Result<i32> {
             }
             if let Some((rx, tx)) = sync {
                 drop(tx);
+                // no go-ahead: the binds failed (and were undone: no
+                // watcher hears us then), or the parent died around them
                 if !wait_for_go(&rx) {
+                    if let Some(r) = rollback {
+                        r.undo();
+                    }
                     exit_now(1);
                 }
             }
-            run_program(&plan, parent_fd)
+            run_program(&plan, parent_fd, rollback)
         }
         Fork::Parent(child) => {
             CHILD.store(child, Ordering::Relaxed);
@@ -332,25 +441,51 @@ pub fn execute(plan: Plan) -> Result<i32> {
             drop(parent_fd);
             if let (Some(binder), Some((rx, tx))) = (binder, sync) {
                 drop(rx);
-                let code = binder.run()?;
-                if code != 0 {
+                let result = binder.run();
+                if result != Ok(0) {
+                    // no go-ahead: the child exits without running anything
                     drop(tx);
                     let _ = process::wait_pid(child, 0);
-                    return Ok(code);
+                    return result;
                 }
-                send_go(&tx).map_err(|e| Error::os("write failed", &e))?;
+                if let Err(e) = send_go(&tx) {
+                    // the child is gone before it could run anything
+                    if let Some(r) = rollback {
+                        r.undo();
+                    }
+                    return Err(Error::os("write failed", &e));
+                }
             }
+            // from here the child alone decides (its copy closes at exec)
+            drop(rollback);
             let status = process::wait_pid(child, 0).map_err(|e| Error::os("waitpid failed", &e))?;
             process::exit_like(status)
         }
     }
 }
 
-/// The last steps in the process that becomes the program.
-fn run_program(plan: &Plan, parent: Option<OwnedFd>) -> Result<i32> {
+/// The last steps in the process that becomes the program; if one fails
+/// (exec included), the persistence bind mounts are undone first.
+fn run_program(plan: &Plan, parent: Option<OwnedFd>, rollback: Option<Rollback>) -> Result<i32> {
+    let err = match prepare_and_exec(plan, parent) {
+        Ok(Ready::ParentGone) => None,
+        Ok(Ready::Exec) => unreachable!("exec returns only on failure"),
+        Err(e) => Some(e),
+    };
+    if let Some(r) = rollback {
+        r.undo();
+    }
+    match err {
+        Some(e) => Err(e),
+        None => exit_now(1),
+    }
+}
+
+/// `prepare_child`, then exec (which returns only with its error).
+fn prepare_and_exec(plan: &Plan, parent: Option<OwnedFd>) -> Result<Ready> {
     let mut k = Real { parent };
     if setup::prepare_child(plan, &mut k)? == Ready::ParentGone {
-        exit_now(1);
+        return Ok(Ready::ParentGone);
     }
     drop(k);
     if let EnvPlan::Only(keep) = &plan.env {
