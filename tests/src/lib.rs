@@ -33,6 +33,7 @@
 
 pub mod container;
 pub mod head;
+pub mod hostile;
 pub mod suite;
 
 pub use head::{differential_head, head_dir, test_name, util_linux_head};
