@@ -43,6 +43,12 @@ fn os(args: &[&str]) -> Vec<OsString> {
     args.iter().map(OsString::from).collect()
 }
 
+/// A `sleep` in new namespaces (`unshare --kill-child -f FLAGS… sleep`),
+/// killed with its holder on drop.
+fn sleeping_in(flags: &[&str]) -> Sleeper {
+    Sleeper::start(util_linux("unshare").args(["--kill-child", "-f"]).args(flags).args(["sleep", "1000"]))
+}
+
 /// The program every nsenter-rs run below asks for: it must never run for
 /// a target that is gone.
 const RAN: &[&str] = &["echo", "RAN"];
@@ -172,17 +178,7 @@ fn a_target_killed_between_two_steps_is_refused() {
     for (syscall, nr, when) in HOLDS {
         for route in ROUTES {
             for entry in [&["-n", "-u"][..], &["-a"], &["-p"], &["-n", "-r"]] {
-                let target = Sleeper::start(util_linux("unshare").args([
-                    "--kill-child",
-                    "-f",
-                    "-p",
-                    "--mount-proc",
-                    "-m",
-                    "-n",
-                    "-u",
-                    "sleep",
-                    "1000",
-                ]));
+                let target = sleeping_in(&["-p", "--mount-proc", "-m", "-n", "-u"]);
                 let pid = target.pid().to_string();
                 let mut args = os(&["-t", &pid]);
                 args.extend(os(entry));
@@ -193,7 +189,7 @@ fn a_target_killed_between_two_steps_is_refused() {
                     &args,
                     |c| via(c, route),
                     (syscall, nr, when),
-                    Duration::from_secs(2),
+                    Duration::from_secs(1),
                 )
                 .unwrap_or_else(|out| panic!("{what}: ended before the hold: {out:?}"));
                 drop(target); // killed (and reaped by its holder) while nsenter-rs waits
@@ -418,18 +414,7 @@ fn nsenter_rs_passes_on_what_it_inherited_as_head_does() {
     if !require_root("nsenter_rs_passes_on_what_it_inherited_as_head_does") {
         return;
     }
-    let target = Sleeper::start(util_linux("unshare").args([
-        "--kill-child",
-        "-f",
-        "-p",
-        "--mount-proc",
-        "-m",
-        "-n",
-        "-u",
-        "-i",
-        "sleep",
-        "1000",
-    ]));
+    let target = sleeping_in(&["-p", "--mount-proc", "-m", "-n", "-u", "-i"]);
     let pid = target.pid().to_string();
     let (net, uts) = (format!("--net=/proc/{pid}/ns/net"), format!("--uts=/proc/{pid}/ns/uts"));
     // without forking, and forking (a PID namespace entered); by files
@@ -578,8 +563,7 @@ fn raw_argv_reaches_the_program() {
     if !require_root("raw_argv_reaches_the_program") {
         return;
     }
-    let target =
-        Sleeper::start(util_linux("unshare").args(["--kill-child", "-f", "-p", "--mount-proc", "-n", "sleep", "1000"]));
+    let target = sleeping_in(&["-p", "--mount-proc", "-n"]);
     let pid = target.pid().to_string();
     let words = [raw(b"\xff\xfe"), raw(b"a b\x80"), raw(b""), raw(b"\xc3\x28=\x01")];
     let mut expected = Vec::new();
@@ -609,7 +593,7 @@ fn raw_paths_appear_in_messages_unchanged() {
     if !require_root("raw_paths_appear_in_messages_unchanged") {
         return;
     }
-    let target = Sleeper::start(util_linux("unshare").args(["--kill-child", "-f", "-n", "sleep", "1000"]));
+    let target = sleeping_in(&["-n"]);
     let pid = target.pid().to_string();
     let bad = |prefix: &str| {
         let mut v = prefix.as_bytes().to_vec();
@@ -792,18 +776,7 @@ fn nsenter_rs_leaves_nothing_when_a_later_step_fails() {
     if !require_root("nsenter_rs_leaves_nothing_when_a_later_step_fails") {
         return;
     }
-    let target = Sleeper::start(util_linux("unshare").args([
-        "--kill-child",
-        "-f",
-        "-p",
-        "--mount-proc",
-        "-U",
-        "-r",
-        "-m",
-        "-n",
-        "sleep",
-        "1000",
-    ]));
+    let target = sleeping_in(&["-p", "--mount-proc", "-U", "-r", "-m", "-n"]);
     let pid = target.pid().to_string();
     let steps: Vec<(&str, Vec<&str>, i32)> = vec![
         ("exec ENOENT", vec!["/nonexistent/program"], 127),
