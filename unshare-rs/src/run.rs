@@ -6,7 +6,7 @@
 //!    the namespaces onto their persistence files (so the mounts land in
 //!    the caller's mount namespace, also for `--user=FILE`), one writes ID
 //!    ranges (directly as root, else via `newuidmap`/`newgidmap`). Each
-//!    waits on a close-on-exec pipe; if we die first, it reads EOF and
+//!    waits on a close-on-exec socket; if we die first, it reads EOF and
 //!    exits without doing anything.
 //! 2. `--owner`, then one `unshare(2)` with every flag.
 //! 3. The ID-map helper runs; time offsets are written (before any process
@@ -17,6 +17,8 @@
 //!    way the child did. Without: the bind helper runs and we carry on.
 //! 5. In the process that runs the program: the steps of `setup.rs`, the
 //!    environment, exec.
+//! 6. If anything fails after the bind mounts were made, they are undone
+//!    before we exit ([`Rollback`]): a failed run leaves nothing mounted.
 
 use std::ffi::{CString, OsString};
 use std::io;
@@ -39,10 +41,14 @@ use crate::setup::{self, Ready};
 /// The byte a helper or the child waits for before going on.
 const GO: u8 = 6;
 
-fn pipe_cloexec() -> io::Result<(OwnedFd, OwnedFd)> {
+/// A connected pair of close-on-exec Unix stream sockets, the channels
+/// between us, our helpers and our child: unlike a pipe's, a write to one
+/// whose peer is gone fails (`MSG_NOSIGNAL`) instead of raising SIGPIPE,
+/// which the caller may have left at its default.
+fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+    if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: the kernel just gave us these descriptors.
@@ -63,8 +69,8 @@ fn wait_for_go(fd: &OwnedFd) -> bool {
 }
 
 fn send_go(fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: writing one byte from a valid buffer.
-    if unsafe { libc::write(fd.as_raw_fd(), [GO].as_ptr().cast(), 1) } != 1 {
+    // SAFETY: sending one byte from a valid buffer.
+    if unsafe { libc::send(fd.as_raw_fd(), [GO].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) } != 1 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -93,7 +99,7 @@ struct Helper {
 
 impl Helper {
     fn spawn(work: impl FnOnce() -> i32) -> Result<Helper> {
-        let (rx, tx) = pipe_cloexec().map_err(|e| Error::os("pipe failed", &e))?;
+        let (rx, tx) = socket_pair().map_err(|e| Error::os("socketpair failed", &e))?;
         match process::fork().map_err(|e| Error::os("fork failed", &e))? {
             Fork::Child => {
                 drop(tx);
@@ -128,7 +134,7 @@ impl Helper {
 
 impl Drop for Helper {
     fn drop(&mut self) {
-        // closing the pipe makes it exit without working; reap it
+        // closing our end makes it exit without working; reap it
         self.go = None;
         if self.pid > 0 {
             let _ = process::wait_pid(self.pid, 0);
@@ -140,19 +146,6 @@ impl Drop for Helper {
 fn report(e: Error) -> i32 {
     e.print();
     e.status()
-}
-
-/// A connected pair of close-on-exec Unix stream sockets: unlike a pipe, a
-/// write to one whose peer is gone fails (`MSG_NOSIGNAL`) instead of
-/// raising SIGPIPE.
-fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just gave us these descriptors.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
 }
 
 /// The side of the persistence bind mounts held by the process that runs
@@ -174,9 +167,7 @@ struct Rollback {
 impl Rollback {
     /// Have the bind mounts undone and wait until they are.
     fn undo(self) {
-        // SAFETY: sending one byte from a valid buffer.
-        let sent = unsafe { libc::send(self.sock.as_raw_fd(), [GO].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) };
-        if sent == 1 {
+        if send_go(&self.sock).is_ok() {
             // the watcher's end closes when it is done (or if it died)
             wait_for_go(&self.sock);
         }
@@ -413,7 +404,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
     // with persistence the child waits until the bind mounts are done, so
     // a failure leaves nothing running
     let sync = match binder {
-        Some(_) => Some(pipe_cloexec().map_err(|e| Error::os("pipe failed", &e))?),
+        Some(_) => Some(socket_pair().map_err(|e| Error::os("socketpair failed", &e))?),
         None => None,
     };
     match process::fork().map_err(|e| Error::os("fork failed", &e))? {
