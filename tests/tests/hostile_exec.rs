@@ -811,6 +811,11 @@ fn unshare_rs_survives_its_own_processes_dying_at_each_step() {
     }
     let dir = TempDir::private("forkdeath");
     let ran = dir.join("ran");
+    let maps = |a: &[&str]| {
+        let mut v: Vec<String> = a.iter().map(|s| s.to_string()).collect();
+        v.extend(["--map-users=0:100000:10".into(), "--map-groups=0:100000:10".into()]);
+        v
+    };
     let mut runs = 0;
     // (held syscall, when, arguments before the program, killed process, expected end)
     let cases: Vec<(&str, i64, &str, Vec<String>, &str)> = vec![
@@ -825,6 +830,9 @@ fn unshare_rs_survives_its_own_processes_dying_at_each_step() {
             "helper",
         ),
         ("mount", libc::SYS_mount, "delay_enter", vec![format!("--net={}", dir.touch("n2").display())], "helper"),
+        // the ID-map helper, about to write the ranges
+        ("write", libc::SYS_write, "delay_enter", maps(&["-f", "-U"]), "helper"),
+        ("write", libc::SYS_write, "delay_enter", maps(&["-U"]), "helper"),
     ];
     for (syscall, nr, when, args, victim) in &cases {
         let state = Leftovers::before(dir.path());
