@@ -766,6 +766,17 @@ fn unshare_rs_undoes_persistence_when_a_later_step_fails() {
         }
     }
     assert_eq!(runs, steps.len() * 2);
+    // a file named relative to the working directory is undone as well
+    for fork in [&[][..], &["-f"]] {
+        let rel = dir.touch("relative");
+        let state = Leftovers::before(dir.path());
+        let out = state
+            .mark(tool("unshare-rs").arg("--net=relative").args(fork).args(["-R", "/nonexistent", "true"]))
+            .cwd(dir.path())
+            .run();
+        assert_eq!(out.code, Some(1), "{out:?}");
+        state.none_left(&format!("relative {fork:?}"), &[&rel]);
+    }
 }
 
 /// nsenter-rs changes nothing that outlives it, and a failure after it
@@ -863,4 +874,42 @@ fn unshare_rs_survives_its_own_processes_dying_at_each_step() {
         runs += 1;
     }
     assert_eq!(runs, cases.len());
+}
+
+/// The process that stands ready to undo the binds holds nothing that
+/// would keep a mount busy once the program runs: the files can be
+/// unmounted at once (`ip netns`' pattern), and so can the directory the
+/// caller was in.
+#[test]
+fn a_successful_run_leaves_its_mounts_free_to_unmount() {
+    if !require_root("a_successful_run_leaves_its_mounts_free_to_unmount") {
+        return;
+    }
+    let dir = TempDir::private("busy");
+    let inner = dir.join("inner");
+    std::fs::create_dir(&inner).unwrap();
+    let (i, f) = (inner.display().to_string(), dir.join("net").display().to_string());
+    let script = format!(
+        "n=0; while [ $n -lt 30 ]; do n=$((n+1)); \
+         : > {f} && mount --bind {i} {i} && cd {i} && \"$US\" --net={f} $FORK true && cd / && umount {f} && umount {i} \
+         || exit 1; done"
+    );
+    for fork in ["", "-f"] {
+        let out = Cmd::new("sh").args(["-c", &script]).env("US", tool_path("unshare-rs")).env("FORK", fork).run();
+        assert_eq!(out.code, Some(0), "{fork}: {out:?}");
+    }
+    // deterministically: the bind helper held as it exits, its watcher
+    // (forked) standing by — the file unmounts all the same
+    if !have_strace() {
+        return;
+    }
+    let file = dir.touch("held");
+    let args = vec![OsString::from(format!("--net={}", file.display())), "true".into()];
+    let exit = ("exit_group", libc::SYS_exit_group, "delay_enter");
+    let held = Held::start(&tool_path("unshare-rs"), &args, |c| c, exit, Duration::from_secs(1))
+        .unwrap_or_else(|out| panic!("ended before the hold: {out:?}"));
+    assert!(is_mounted(&file), "not bound yet");
+    let umount = Cmd::new("umount").arg(&file).run();
+    held.finish().success();
+    umount.success();
 }

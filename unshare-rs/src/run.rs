@@ -24,11 +24,11 @@ use std::ffi::{CString, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use nsutils_common::hints::{namespace_error, Call, Probe};
-use nsutils_common::ns::open_cloexec;
+use nsutils_common::ns::{open_cloexec, NsId};
 use nsutils_common::process::{self, ChildStatus, Fork, SignalMask};
 use nsutils_common::{bytes, sys, Error, Result};
 
@@ -156,7 +156,7 @@ fn report(e: Error) -> i32 {
 /// Once they are made, the helper leaves a watcher behind (its own child,
 /// so that it is reparented away from us and the program never inherits it
 /// as a child) holding the other end of this socket, which is close-on-exec
-/// here. A byte from us means a later step failed: the watcher unmounts
+/// here, and nothing else. A byte from us means a later step failed: the watcher unmounts
 /// everything it bound, and its end closing tells us it is done. End of
 /// file without a byte means the program was executed (or we died on the
 /// way): the binds stay.
@@ -179,28 +179,35 @@ impl Rollback {
 /// made, a watcher stays to undo them on request (see [`Rollback`]).
 fn bind_namespaces(plan: &Plan, pid: libc::pid_t, watch: OwnedFd) -> i32 {
     let mut k = Real { parent: None };
-    let mut bound = Vec::new();
+    let mut bound: Vec<(PathBuf, NsId)> = Vec::new();
+    // the files as absolute paths, for unmounting from another directory
+    let cwd = std::env::current_dir().ok();
     for (ty, file) in &plan.persist {
         let src = format!("/proc/{pid}/ns/{}", ty.for_children_name());
-        if let Err(e) = k.mount(&src, file, None, libc::MS_BIND) {
-            unmount_all(&bound);
-            let msg = format!("mount {src} on {} failed", bytes::path(file));
-            return report(Error::os(msg, &e).with_hint(hints::bind(*ty, file, e.raw_os_error())));
-        }
-        // the bind mount itself, held so that it is unmounted even if the
-        // path has meanwhile been made to lead elsewhere
-        match open_cloexec(file, libc::O_PATH) {
-            Ok(fd) => bound.push(fd),
+        // the namespace's identity: what the file shows once bound, and
+        // the proof needed to unmount it again
+        let id = NsId::of_path(Path::new(&src));
+        let mounted = id.and_then(|id| k.mount(&src, file, None, libc::MS_BIND).map(|()| id));
+        match mounted {
+            Ok(id) => bound.push((cwd.as_ref().map_or_else(|| file.clone(), |d| d.join(file)), id)),
             Err(e) => {
-                unmount_path(file);
                 unmount_all(&bound);
-                return report(Error::os(format!("cannot open {}", bytes::path(file)), &e));
+                let msg = format!("mount {src} on {} failed", bytes::path(file));
+                return report(Error::os(msg, &e).with_hint(hints::bind(*ty, file, e.raw_os_error())));
             }
         }
     }
+    // The watcher holds nothing that would keep a mount busy (`unshare
+    // --net=F true && umount F` must work at once): no descriptor on the
+    // binds, and its working directory is / from birth (we are reaped
+    // before the program runs; it may still be starting then).
+    if cwd.is_some() {
+        let _ = std::env::set_current_dir("/");
+    }
     match process::fork() {
         Ok(Fork::Child) => {
-            // the watcher: wait for the verdict, and undo on a failure
+            // nor the caller's standard streams, which a reader waits on
+            release_standard_streams();
             if wait_for_go(&watch) {
                 unmount_all(&bound);
             }
@@ -214,18 +221,29 @@ fn bind_namespaces(plan: &Plan, pid: libc::pid_t, watch: OwnedFd) -> i32 {
     }
 }
 
-/// Unmount the bind mounts held open by `bound` (through their
-/// `/proc/self/fd` links), detaching any that are busy.
-fn unmount_all(bound: &[OwnedFd]) {
-    for fd in bound.iter().rev() {
-        unmount_path(Path::new(&format!("/proc/self/fd/{}", fd.as_raw_fd())));
+/// Unmount the namespace binds made, last first, each only if its file
+/// still shows the namespace we bound there (the path may have been made
+/// to lead elsewhere meanwhile); detached if busy.
+fn unmount_all(bound: &[(PathBuf, NsId)]) {
+    for (file, id) in bound.iter().rev() {
+        if NsId::of_path(file).ok().as_ref() != Some(id) {
+            continue;
+        }
+        if let Ok(c) = CString::new(file.as_os_str().as_bytes()) {
+            // SAFETY: a valid C string.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
     }
 }
 
-fn unmount_path(path: &Path) {
-    if let Ok(c) = CString::new(path.as_os_str().as_bytes()) {
-        // SAFETY: a valid C string.
-        unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+/// Point fds 0–2 at /dev/null (a process that outlives us must not hold
+/// the caller's terminal or pipes).
+fn release_standard_streams() {
+    if let Ok(null) = open_cloexec(Path::new("/dev/null"), libc::O_RDWR) {
+        for fd in 0..3 {
+            // SAFETY: dup2 onto a standard descriptor; the source is ours.
+            unsafe { libc::dup2(null.as_raw_fd(), fd) };
+        }
     }
 }
 
