@@ -30,9 +30,9 @@ use nsutils_tests::hostile::{
     have_strace, merged, raw_without_hints, run_inheriting, run_into_closed_pipe, Held, Inherited, Zombie,
 };
 use nsutils_tests::{
-    differential_head, head_dir, is_mounted, mount_table, processes_with_env, require_root, tool, tool_path,
-    ul_named_path, unique_name, util_linux, util_linux_head, wait_until, without_hints, zombies, Cmd, Output, Sandbox,
-    Sleeper, TempDir,
+    children_of, comm_of, differential_head, head_dir, is_mounted, mount_table, processes_with_env, require_root, tool,
+    tool_path, ul_named_path, unique_name, util_linux, util_linux_head, wait_until, without_hints, zombies, ChildGuard,
+    Cmd, Output, Sandbox, Sleeper, TempDir,
 };
 
 fn nsenter() -> Cmd {
@@ -443,19 +443,22 @@ fn listings_into_a_closed_pipe_end_as_heads_do() {
     if !require_root("listings_into_a_closed_pipe_end_as_heads_do") {
         return;
     }
-    // long: a process whose command line is 9,000 bytes, in a UTS namespace
-    // of its own (lsns' COMMAND); 300 message queues in a private IPC
-    // namespace (ipcs)
+    // lsns runs in a PID namespace of its own (so no other test's processes
+    // come and go under it), whose first process has a command line of
+    // 9,000 bytes: every row's COMMAND is long. ipcs runs in a private IPC
+    // namespace holding 300 message queues.
     let long_arg = "x".repeat(9000);
-    let _long = Sleeper::start(util_linux("unshare").args([
-        "--kill-child",
-        "-f",
-        "-u",
-        "sh",
-        "-c",
-        "exec sleep 1000",
-        &long_arg,
-    ]));
+    let holder = ChildGuard(
+        util_linux("unshare")
+            .args(["--kill-child", "-fpm", "--mount-proc", "-u", "sh", "-c", "sleep 1000; :", &long_arg])
+            .spawn(),
+    );
+    let mut init = 0;
+    wait_until(10, "the PID namespace's sleep", || {
+        init = children_of(holder.pid()).first().copied().unwrap_or(0);
+        init != 0 && children_of(init).iter().any(|&c| comm_of(c) == "sleep")
+    });
+    let init = init.to_string();
     let ipc = Sandbox::new(&["-i"]);
     ipc.sh("i=0; while [ $i -lt 300 ]; do ipcmk -Q >/dev/null; i=$((i+1)); done").success();
     let ignored = Inherited { ignored: vec![libc::SIGPIPE], ..Inherited::default() };
@@ -463,7 +466,7 @@ fn listings_into_a_closed_pipe_end_as_heads_do() {
         ("lsns", vec![], false),
         ("lsns", vec!["-t", "uts"], false),
         ("lsns", vec!["-t", "uts", "-J"], false),
-        ("lsns", vec!["-t", "time", "-n", "-o", "NS"], true),
+        ("lsns", vec!["-t", "time", "-n", "-o", "NS"], false),
         ("ipcs", vec![], true),
         ("ipcs", vec!["-q"], true),
         ("ipcs", vec!["-q", "-c"], true),
@@ -471,10 +474,20 @@ fn listings_into_a_closed_pipe_end_as_heads_do() {
     ];
     let mut long_ones = 0;
     for (ul, args, in_ipc) in &cases {
-        let Some(head) = util_linux_head(ul) else { return };
-        let wrap = |c: Cmd| if *in_ipc { ipc.wrap(c) } else { c };
-        let ours = run_into_closed_pipe(&wrap(Cmd::new(ul_named_path(ul)).args(args)), &ignored);
-        let theirs = run_into_closed_pipe(&wrap(head.clone().args(args)), &ignored);
+        if util_linux_head(ul).is_none() {
+            return;
+        }
+        let run = |program: &Path, state: &Inherited| {
+            let cmd = if *in_ipc {
+                ipc.wrap(Cmd::new(program).args(args))
+            } else {
+                util_linux("nsenter").args(["-t", &init, "-p", "-m", "--"]).arg(program).args(args)
+            };
+            run_into_closed_pipe(&cmd, state)
+        };
+        let (ours_path, head_path) = (ul_named_path(ul), head_dir().join(ul));
+        let ours = run(&ours_path, &ignored);
+        let theirs = run(&head_path, &ignored);
         assert_eq!(
             (ours.code, ours.signal, ours.stderr.as_str()),
             (theirs.code, theirs.signal, theirs.stderr.as_str()),
@@ -484,8 +497,8 @@ fn listings_into_a_closed_pipe_end_as_heads_do() {
             assert_eq!(ours.stderr, format!("{ul}: write error\n"));
             long_ones += 1;
         }
-        let ours = run_into_closed_pipe(&wrap(Cmd::new(ul_named_path(ul)).args(args)), &Inherited::default());
-        let theirs = run_into_closed_pipe(&wrap(head.args(args)), &Inherited::default());
+        let ours = run(&ours_path, &Inherited::default());
+        let theirs = run(&head_path, &Inherited::default());
         assert_eq!((ours.signal, theirs.signal), (Some(libc::SIGPIPE), Some(libc::SIGPIPE)), "{ul} {args:?}: {ours:?}");
         assert_eq!(ours.stderr, "");
     }
