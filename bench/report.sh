@@ -43,7 +43,8 @@ echo
 echo "Times are medians of interleaved runs, wall clock, including process"
 echo "start-up; CPU is user + system time of the command (children included)."
 echo "Ratios are ours / util-linux: below 1 ours is faster. \`musl\` is the"
-echo "static build of \`make static\`, \`glibc\` the dynamic \`cargo build --release\`."
+echo "static build of \`make static\` (what \`make install\` installs), \`glibc\` the dynamic"
+echo "\`cargo build --release\` (what \`cargo install\` builds). \`unshare -V\` is start-up alone."
 echo
 echo "## Single calls"
 echo
@@ -52,7 +53,7 @@ echo "$n runs of each command, interleaved. Target: ratio ≤ 0.9."
 echo
 echo "| command (ours: the same with \`-rs\`) | util-linux | glibc | ratio | musl | ratio | floor | ratio | CPU ratio glibc / musl / floor |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for c in "unshare -fn true:unshare" "unshare -fpm --mount-proc true:unshare" "nsenter -t PID -a true:nsenter" \
+for c in "unshare -V:unshare" "unshare -fn true:unshare" "unshare -fpm --mount-proc true:unshare" "nsenter -t PID -a true:nsenter" \
          "lsns:lsns" "lsns -J:lsns" "ipcs -a:ipcs"; do
   name=${c%%:*} t=${c##*:}
   u=$(get "$name" util-linux 3) g=$(get "$name" "$t-rs" 3) m=$(get "$name" "$t-rs-musl" 3)

@@ -80,6 +80,9 @@ rss3() { # NAME, tool, args…
   done
 }
 echo "bench: single calls, $N runs each" >&2
+# start-up alone: the loader, libc's and std's initialisation, one write
+floor=()
+run three "unshare -V" unshare -V
 # floor: only the syscalls the call needs (nsutils-bench floor-*), static
 floor=(-- floor "$B" floor-unshare net)
 run three "unshare -fn true" unshare -fn true

@@ -31,8 +31,24 @@ cleanup() {
 }
 trap cleanup EXIT
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '$ %s\n' "$*"; "$@"; }
+# bold headings on a terminal only: no escape codes in a log or a pipe
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
+# a word as a shell would need it typed: bare when safe, else in single quotes
+quote() {
+  case $1 in
+    '&' | '>' | '|') printf '%s' "$1" ;; # shell operators, shown as such
+    '' | *[!A-Za-z0-9_./=:,+@%-]*) printf "'%s'" "${1//\'/\'\\\'\'}" ;;
+    *) printf '%s' "$1" ;;
+  esac
+}
+# echo a command the way it could be typed again, then run it
+show() {
+  local w line='$'
+  for w in "$@"; do line+=" $(quote "$w")"; done
+  printf '%s\n' "$line"
+}
+run() { show "$@"; "$@"; }
 
 step "1. A persistent network namespace, made by unshare-rs (the 'ip netns add' of the seeds)"
 mkdir -p /run/netns
@@ -52,19 +68,22 @@ run nsenter-rs --net="/run/netns/$ns" ip -br addr
 
 step "3. Traffic crosses: a TCP server inside the namespace, a client on the host"
 port=$(( 20000 + tag % 20000 ))
-nsenter-rs --net="/run/netns/$ns" python3 -c '
-import socket, sys
+server_py='import socket, sys
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(1); s.settimeout(10)
-c, a = s.accept(); print("server in netns got:", c.recv(100).decode().strip(), "from", a[0])
-' "$ns_ip" "$port" &
+c, a = s.accept(); print("server in netns got:", c.recv(100).decode().strip(), "from", a[0])'
+show nsenter-rs --net="/run/netns/$ns" python3 -c "$server_py" "$ns_ip" "$port" '&'
+nsenter-rs --net="/run/netns/$ns" python3 -c "$server_py" "$ns_ip" "$port" &
 server=$!
+show echo "hello from the host" '>' "/dev/tcp/$ns_ip/$port"
+# the server may take a moment to listen: retry quietly
 for _ in $(seq 50); do
   if (exec 3<>"/dev/tcp/$ns_ip/$port" && echo "hello from the host" >&3) 2>/dev/null; then break; fi; sleep 0.1
 done 2>/dev/null || true
 wait "$server" || true
 
 step "4. unshare-rs -fn sleep 360 &, then nsenter-rs -t PID -n ip a"
+show unshare-rs -fn sleep 360 '&'
 unshare-rs -fn sleep 360 &
 sleeper=$!
 for _ in $(seq 100); do

@@ -12,8 +12,9 @@
 # getopt_long), the number parsers (checked against strtoull/strtoll),
 # signal names, unshare's --map-users/--map-groups ranges and whole command
 # line, nsenter's PID:INODE and whole command line, ipcmk sizes, ipcrm keys,
-# the IPC tools' command lines, and lsns' -Q filter expressions, -o column
-# lists and whole command line.
+# the IPC tools' command lines, and lsns' -Q filter expressions (also
+# built deep and long: lsns_filter_deep), -o column lists and whole
+# command line. Inputs go up to 128 KiB, the most one argument can hold.
 #
 # The fuzz crate is not part of the main workspace: cargo-fuzz needs
 # nightly features, which this stable toolchain allows with
@@ -54,7 +55,9 @@ run_one() {
     mkdir -p "$corpus" "artifacts/$t"
     local extra=()
     [ -d "seeds/$t" ] && extra+=("seeds/$t")
-    local opts=(-max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048)
+    # inputs as long as one argument can be (MAX_ARG_STRLEN, 128 KiB): a
+    # parser that recurses per byte only overflows its stack at that size
+    local opts=(-max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -max_len=131072)
     [ -f "dict/$t.dict" ] && opts+=(-dict="dict/$t.dict")
     # -O: the release build cargo fuzz build made (debug assertions on)
     cargo fuzz run -O "$t" "$corpus" "${extra[@]}" -- "${opts[@]}" >"$logs/$t.log" 2>&1 || true

@@ -22,13 +22,14 @@ pub struct Error {
     message: String,
     status: i32,
     usage: bool,
+    getopt: bool,
     hint: Option<String>,
 }
 
 impl Error {
     /// A plain message (`errx(3)` style), exit status 1.
     pub fn msg(message: impl Into<String>) -> Self {
-        Error { message: message.into(), status: 1, usage: false, hint: None }
+        Error { message: message.into(), status: 1, usage: false, getopt: false, hint: None }
     }
 
     /// `<what>: <strerror(errno)>` (`err(3)` style), exit status 1.
@@ -45,6 +46,14 @@ impl Error {
     /// `Try '<prog> --help' for more information.` line.
     pub fn usage(message: impl Into<String>) -> Self {
         Error { usage: true, ..Error::msg(message) }
+    }
+
+    /// A message of `getopt_long(3)` itself (`unrecognized option '--x'`, …):
+    /// a bad-usage error whose first line glibc prefixes with `argv[0]` as
+    /// given (`/usr/bin/unshare: unrecognized option '--x'`), where every
+    /// other message, and the `Try` line, use the basename.
+    pub fn getopt(message: impl Into<String>) -> Self {
+        Error { getopt: true, ..Error::usage(message) }
     }
 
     /// The same error with another exit status.
@@ -79,10 +88,16 @@ impl Error {
         self.usage
     }
 
+    /// Whether this is one of getopt's own messages ([`Error::getopt`]).
+    pub fn is_getopt(&self) -> bool {
+        self.getopt
+    }
+
     /// Write the error to stderr the way util-linux does.
     pub fn print(&self) {
         let prog = crate::prog::name();
-        let mut text = format!("{prog}: {}\n", self.message);
+        let first = if self.getopt { crate::prog::argv0() } else { prog };
+        let mut text = format!("{first}: {}\n", self.message);
         if let Some(hint) = &self.hint {
             text.push_str(&format!("{prog}: hint: {hint}\n"));
         }
@@ -274,6 +289,13 @@ mod tests {
         assert_eq!(e.message(), "cannot open /x: Permission denied");
         assert_eq!(e.status(), 1);
         assert!(!e.is_usage());
+    }
+
+    #[test]
+    fn getopt_messages_are_usage_errors() {
+        let e = Error::getopt("invalid option -- 'x'");
+        assert!(e.is_usage() && e.is_getopt() && e.status() == 1);
+        assert!(!Error::usage("bad usage").is_getopt());
     }
 
     #[test]

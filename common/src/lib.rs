@@ -7,6 +7,7 @@
 //!   name, errors and exit statuses, number parsing.
 //! * [`process`], [`signals`] — exec via `PATH` or the login shell,
 //!   fork/wait, passing a child's status or fatal signal on.
+//! * [`alloc`] — running out of memory ends a tool as util-linux's end.
 //! * [`bytes`] — non-UTF-8 bytes carried through messages unchanged.
 //! * [`users`] — uid/gid ↔ name lookups that degrade to numbers.
 //! * [`table`] — libsmartcols-style output: aligned columns, `--raw`,
@@ -16,6 +17,7 @@
 //! * [`mountinfo`] — the fields of `/proc/PID/mountinfo` lines.
 #![warn(missing_docs)]
 
+pub mod alloc;
 pub mod bytes;
 pub mod caps;
 pub mod cli;

@@ -89,34 +89,30 @@ impl NsType {
     pub const ENTER_ORDER: [NsType; 8] =
         [NsType::User, NsType::Cgroup, NsType::Ipc, NsType::Uts, NsType::Net, NsType::Pid, NsType::Mnt, NsType::Time];
 
-    fn row(self) -> &'static Row {
-        &TABLE[self as usize]
-    }
-
     /// The kernel's name: the file in `/proc/PID/ns/` and lsns' TYPE.
-    pub fn name(self) -> &'static str {
-        self.row().name
+    pub const fn name(self) -> &'static str {
+        TABLE[self as usize].name
     }
 
     /// The `/proc/PID/ns/` file that refers to the namespace the process's
     /// *children* get: `pid_for_children`, `time_for_children`, else [`name`](Self::name).
-    pub fn for_children_name(self) -> &'static str {
-        self.row().for_children
+    pub const fn for_children_name(self) -> &'static str {
+        TABLE[self as usize].for_children
     }
 
     /// The `CLONE_NEW*` flag (`clone(2)`, `unshare(2)`, `setns(2)`).
-    pub fn clone_flag(self) -> libc::c_int {
-        self.row().flag
+    pub const fn clone_flag(self) -> libc::c_int {
+        TABLE[self as usize].flag
     }
 
     /// The long option of unshare and nsenter (`--mount`, `--net`, …).
-    pub fn long_option(self) -> &'static str {
-        self.row().long
+    pub const fn long_option(self) -> &'static str {
+        TABLE[self as usize].long
     }
 
     /// The short option of unshare and nsenter (`-m`, `-n`, `-U`, …).
-    pub fn short_option(self) -> char {
-        self.row().short
+    pub const fn short_option(self) -> char {
+        TABLE[self as usize].short
     }
 
     /// The type named `name` (`mnt`, `net`, …).
@@ -134,9 +130,126 @@ impl NsType {
         TABLE.iter().find(|r| r.flag == flag).map(|r| r.ty)
     }
 
-    /// The types whose flags are set in `flags`, in [`ENTER_ORDER`](Self::ENTER_ORDER).
-    pub fn in_flags(flags: libc::c_int) -> impl Iterator<Item = NsType> {
-        Self::ENTER_ORDER.into_iter().filter(move |t| flags & t.clone_flag() != 0)
+    const fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// A set of namespace types: what a tool unshares, enters or lists.
+/// Iteration follows [`NsType::ENTER_ORDER`] (user first, time last), the
+/// order namespaces are entered and persisted in.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct NsSet(u8);
+
+impl NsSet {
+    /// No type.
+    pub const EMPTY: NsSet = NsSet(0);
+    /// Every type.
+    pub const ALL: NsSet = NsSet(u8::MAX);
+
+    /// The set holding just `ty`.
+    pub const fn of(ty: NsType) -> NsSet {
+        NsSet(ty.bit())
+    }
+
+    /// Add `ty`; true if it was not there yet.
+    pub fn insert(&mut self, ty: NsType) -> bool {
+        let new = !self.contains(ty);
+        self.0 |= ty.bit();
+        new
+    }
+
+    /// Take `ty` out; true if it was there.
+    pub fn remove(&mut self, ty: NsType) -> bool {
+        let had = self.contains(ty);
+        self.0 &= !ty.bit();
+        had
+    }
+
+    /// Whether `ty` is in the set.
+    pub const fn contains(self, ty: NsType) -> bool {
+        self.0 & ty.bit() != 0
+    }
+
+    /// Whether the set is empty.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The number of types in the set.
+    pub const fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The first type in [`NsType::ENTER_ORDER`], if any.
+    pub fn first(self) -> Option<NsType> {
+        self.iter().next()
+    }
+
+    /// The types, in [`NsType::ENTER_ORDER`].
+    pub fn iter(self) -> NsSetIter {
+        NsSetIter { set: self, next: 0 }
+    }
+
+    /// The `CLONE_NEW*` flags of the types, or-ed (`unshare(2)`, `setns(2)`
+    /// with a pidfd).
+    pub fn clone_flags(self) -> libc::c_int {
+        self.iter().fold(0, |flags, t| flags | t.clone_flag())
+    }
+
+    /// The types whose flags are set in `flags` (other bits are ignored).
+    pub fn from_clone_flags(flags: libc::c_int) -> NsSet {
+        NsType::ALL.into_iter().filter(|t| flags & t.clone_flag() != 0).collect()
+    }
+}
+
+impl FromIterator<NsType> for NsSet {
+    fn from_iter<I: IntoIterator<Item = NsType>>(iter: I) -> NsSet {
+        let mut set = NsSet::EMPTY;
+        set.extend(iter);
+        set
+    }
+}
+
+impl Extend<NsType> for NsSet {
+    fn extend<I: IntoIterator<Item = NsType>>(&mut self, iter: I) {
+        for t in iter {
+            self.insert(t);
+        }
+    }
+}
+
+impl IntoIterator for NsSet {
+    type Item = NsType;
+    type IntoIter = NsSetIter;
+    fn into_iter(self) -> NsSetIter {
+        self.iter()
+    }
+}
+
+/// The types of an [`NsSet`], in [`NsType::ENTER_ORDER`].
+#[derive(Clone, Debug)]
+pub struct NsSetIter {
+    set: NsSet,
+    next: usize,
+}
+
+impl Iterator for NsSetIter {
+    type Item = NsType;
+    fn next(&mut self) -> Option<NsType> {
+        while let Some(&t) = NsType::ENTER_ORDER.get(self.next) {
+            self.next += 1;
+            if self.set.contains(t) {
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
+impl fmt::Debug for NsSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
     }
 }
 
@@ -367,10 +480,20 @@ mod tests {
     }
 
     #[test]
-    fn in_flags_follows_enter_order() {
+    fn sets_iterate_in_enter_order_and_carry_clone_flags() {
         let flags = libc::CLONE_NEWNS | libc::CLONE_NEWUSER | libc::CLONE_NEWNET;
-        let v: Vec<_> = NsType::in_flags(flags).collect();
-        assert_eq!(v, vec![NsType::User, NsType::Net, NsType::Mnt]);
+        let set = NsSet::from_clone_flags(flags);
+        assert_eq!(set.iter().collect::<Vec<_>>(), vec![NsType::User, NsType::Net, NsType::Mnt]);
+        assert_eq!(set.clone_flags(), flags);
+        assert_eq!(set.len(), 3);
+        let mut s = NsSet::EMPTY;
+        assert!(s.is_empty());
+        assert!(s.insert(NsType::Time) && !s.insert(NsType::Time));
+        assert!(s.contains(NsType::Time) && !s.contains(NsType::Pid));
+        assert!(s.remove(NsType::Time) && !s.remove(NsType::Time));
+        assert_eq!(NsSet::ALL.iter().collect::<Vec<_>>(), NsType::ENTER_ORDER.to_vec());
+        assert_eq!(NsSet::ALL.clone_flags(), NsType::ALL.iter().fold(0, |f, t| f | t.clone_flag()));
+        assert_eq!(format!("{:?}", NsSet::of(NsType::Pid)), "{Pid}");
     }
 
     #[test]

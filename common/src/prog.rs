@@ -2,11 +2,16 @@
 //!
 //! * The name in every message is the basename of `argv[0]`, like glibc's
 //!   `program_invocation_short_name`: a binary symlinked as `unshare` speaks
-//!   as `unshare`.
+//!   as `unshare`. getopt's own messages are the exception: glibc prefixes
+//!   them with `argv[0]` exactly as given ([`argv0`]).
+//! * [`run_tool`] is every tool's option stage and dispatch: the command
+//!   line through the tool's builder, `--help`/`--version` printed, or the
+//!   plan handed to the tool's `execute`.
 //! * [`main_c`] (each binary's C `main`, through [`tool_main!`](crate::tool_main))
-//!   is the one place where a tool's `Result` becomes an exit status, stdout
-//!   is flushed and a write error is reported
-//!   (`<prog>: write error: No space left on device`, exit 1).
+//!   is the one place where a tool's `Result` becomes an exit status and
+//!   its error is printed. Standard output is the tools' own buffered
+//!   [`Stdout`], whose [`Stdout::finish`] flushes it and turns a failed
+//!   write into util-linux's `write error` (see [`Stdout::finish`]).
 //! * SIGPIPE is left as inherited, as util-linux leaves it: by default a
 //!   closed pipe ends us silently, and a caller that ignores it gets a
 //!   `write error` (and the program unshare or nsenter execs inherits the
@@ -18,7 +23,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::OnceLock;
 
 use crate::bytes;
-use crate::cli::{Parsed, Spec};
+use crate::cli::{Build, Outcome, Spec};
 use crate::error::{Error, Result};
 
 static NAME: OnceLock<String> = OnceLock::new();
@@ -225,10 +230,16 @@ fn open_standard_fds() {
 /// Define the C `main` of a `#![no_main]` tool binary, which calls
 /// [`main_c`] with the tool's default name and entry point:
 /// `nsutils_common::tool_main!("unshare-rs", unshare_rs::run);` in a crate
-/// marked `#![cfg_attr(not(test), no_main)]`.
+/// marked `#![cfg_attr(not(test), no_main)]`. It also makes
+/// [`crate::alloc::Alloc`] the binary's global allocator.
 #[macro_export]
 macro_rules! tool_main {
     ($name:literal, $run:path) => {
+        // util-linux's ending when memory runs out, not an abort
+        #[cfg(not(test))]
+        #[global_allocator]
+        static ALLOC: $crate::alloc::Alloc = $crate::alloc::Alloc;
+
         // (a test build of the binary keeps the harness's main)
         #[cfg(not(test))]
         #[no_mangle]
@@ -239,23 +250,24 @@ macro_rules! tool_main {
     };
 }
 
-/// Parse the command line with `spec` and handle `-h`/`-V` (print and
-/// return `Ok(None)`); otherwise return the parsed options.
-///
-/// Tools that must act on options before `--help` (none do today) can call
-/// [`Spec::parse`] themselves.
-pub fn parse_or_info(spec: &Spec, args: &[OsString]) -> Result<Option<Parsed>> {
-    let parsed = spec.parse(args)?;
-    match parsed.opts.last().map(|m| m.id) {
-        Some("help") => {
-            print_stdout(&spec.help_text(name()))?;
-            Ok(None)
-        }
-        Some("version") => {
-            print_stdout(&spec.version_text(name()))?;
-            Ok(None)
-        }
-        _ => Ok(Some(parsed)),
+/// A tool's run: the command line (`args`, without argv\[0\]) through
+/// `spec`'s option loop into `builder` ([`Spec::build`]); `-h`/`-V` print
+/// the help or version (exit 0), otherwise the plan goes to `execute`,
+/// whose status is the tool's.
+pub fn run_tool<K, B>(
+    spec: &Spec<K>,
+    args: &[OsString],
+    builder: B,
+    execute: impl FnOnce(B::Plan) -> Result<i32>,
+) -> Result<i32>
+where
+    K: Copy + PartialEq + 'static,
+    B: Build<K>,
+{
+    match spec.build(args, builder)? {
+        Outcome::Run(plan) => execute(plan),
+        Outcome::Help => print_stdout(&spec.help_text(name())).map(|()| 0),
+        Outcome::Version => print_stdout(&spec.version_text(name())).map(|()| 0),
     }
 }
 

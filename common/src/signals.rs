@@ -1,6 +1,20 @@
 //! Signal names (`signal(7)`), parsed as util-linux does for
 //! `--kill-child=SIGNAME`: case-insensitive, optional `SIG` prefix,
 //! `RTMIN+n`/`RTMAX-n`.
+//!
+//! Real-time signals are numbered as glibc numbers them, in every build:
+//! `RTMIN+0` is 34 and `RTMAX-0` is 64. The kernel's real-time signals are
+//! 32 to 64; glibc keeps 32 and 33 for itself and musl 32 to 34, so musl's
+//! `SIGRTMIN()` is 35 and a static build asking the C library would send
+//! other signals than util-linux does. The signals named here are sent by
+//! the kernel (`PR_SET_PDEATHSIG`) to the program we run, whatever C
+//! library that program has, so the C library we are built with has no
+//! say in their numbers.
+
+/// `RTMIN+0`: the first real-time signal a glibc program may use.
+pub const RTMIN: i32 = 34;
+/// `RTMAX-0`: the kernel's last signal (`_NSIG - 1`).
+pub const RTMAX: i32 = 64;
 
 const NAMES: &[(&str, i32)] = &[
     ("HUP", libc::SIGHUP),
@@ -47,10 +61,8 @@ pub fn from_name(name: &str) -> Option<i32> {
     if let Some(&(_, n)) = NAMES.iter().find(|(s, _)| *s == bare) {
         return Some(n);
     }
-    let rtmin = libc::SIGRTMIN();
-    let rtmax = libc::SIGRTMAX();
-    // the number after `RTMIN+`/`RTMAX-` is required (util-linux refuses
-    // a bare `RTMIN+`)
+    // the number after `RTMIN+`/`RTMAX-` is required, as is the sign:
+    // util-linux refuses a bare `RTMIN+`, `RTMIN` and `RTMAX`
     let offset = |s: &str| -> Option<i32> {
         if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
             s.parse().ok()
@@ -58,22 +70,12 @@ pub fn from_name(name: &str) -> Option<i32> {
             None
         }
     };
-    if let Some(rest) = bare.strip_prefix("RTMIN") {
-        let n = match rest.strip_prefix('+') {
-            Some(d) => offset(d)?,
-            None if rest.is_empty() => 0,
-            None => return None,
-        };
+    if let Some(d) = bare.strip_prefix("RTMIN+") {
         // checked: `RTMIN+2147483647` must not wrap round to a "valid" number
-        return rtmin.checked_add(n).filter(|&s| s <= rtmax);
+        return RTMIN.checked_add(offset(d)?).filter(|&s| s <= RTMAX);
     }
-    if let Some(rest) = bare.strip_prefix("RTMAX") {
-        let n = match rest.strip_prefix('-') {
-            Some(d) => offset(d)?,
-            None if rest.is_empty() => 0,
-            None => return None,
-        };
-        return rtmax.checked_sub(n).filter(|&s| s >= rtmin);
+    if let Some(d) = bare.strip_prefix("RTMAX-") {
+        return RTMAX.checked_sub(offset(d)?).filter(|&s| s >= RTMIN);
     }
     None
 }
@@ -81,6 +83,16 @@ pub fn from_name(name: &str) -> Option<i32> {
 /// The name of signal `sig` without `SIG` (`TERM`; `signal(7)`), if it has one.
 pub fn name_of(sig: i32) -> Option<&'static str> {
     NAMES.iter().find(|(_, n)| *n == sig).map(|(s, _)| *s)
+}
+
+/// Signal `sig` for a message: `SIGTERM`, `SIGRTMIN+2`, or `signal 33`
+/// for one without a name.
+pub fn describe(sig: i32) -> String {
+    match name_of(sig) {
+        Some(name) => format!("SIG{name}"),
+        None if (RTMIN..=RTMAX).contains(&sig) => format!("SIGRTMIN+{}", sig - RTMIN),
+        None => format!("signal {sig}"),
+    }
 }
 
 #[cfg(test)]
@@ -95,12 +107,43 @@ mod tests {
         assert_eq!(from_name("9"), None);
         assert_eq!(from_name("FOO"), None);
         assert_eq!(from_name(""), None);
-        assert_eq!(from_name("RTMIN"), Some(libc::SIGRTMIN()));
-        assert_eq!(from_name("RTMIN+1"), Some(libc::SIGRTMIN() + 1));
-        assert_eq!(from_name("SIGRTMAX-1"), Some(libc::SIGRTMAX() - 1));
+        assert_eq!(from_name("RTMIN+1"), Some(35));
+        assert_eq!(from_name("SIGRTMAX-1"), Some(63));
         assert_eq!(from_name("RTMIN+100"), None);
         assert_eq!(from_name("RTMIN1"), None);
         assert_eq!(name_of(libc::SIGINT), Some("INT"));
+    }
+
+    #[test]
+    fn real_time_signals_are_numbered_as_glibc_numbers_them() {
+        // util-linux (glibc) sends 34 for RTMIN+0, in the static musl
+        // build too, whose own SIGRTMIN() is 35
+        assert_eq!(from_name("RTMIN+0"), Some(34));
+        assert_eq!(from_name("RTMIN+30"), Some(64));
+        assert_eq!(from_name("RTMIN+31"), None);
+        assert_eq!(from_name("RTMAX-0"), Some(64));
+        assert_eq!(from_name("RTMAX-30"), Some(34));
+        assert_eq!(from_name("RTMAX-31"), None);
+        assert_eq!(from_name("rtmin+02"), Some(36));
+        // the glibc build agrees with its C library
+        #[cfg(target_env = "gnu")]
+        assert_eq!((RTMIN, RTMAX), (libc::SIGRTMIN(), libc::SIGRTMAX()));
+    }
+
+    #[test]
+    fn bare_rtmin_and_rtmax_are_no_names() {
+        // util-linux 2.38.1 and 2.43 refuse them
+        for bare in ["RTMIN", "RTMAX", "SIGRTMIN", "sigrtmax", "rtmin"] {
+            assert_eq!(from_name(bare), None, "{bare}");
+        }
+    }
+
+    #[test]
+    fn descriptions() {
+        assert_eq!(describe(libc::SIGKILL), "SIGKILL");
+        assert_eq!(describe(34), "SIGRTMIN+0");
+        assert_eq!(describe(64), "SIGRTMIN+30");
+        assert_eq!(describe(33), "signal 33");
     }
 
     #[test]
@@ -111,7 +154,7 @@ mod tests {
         assert_eq!(from_name("SIGRTMIN+2147483647"), None);
         assert_eq!(from_name("RTMAX-2147483647"), None);
         assert_eq!(from_name("RTMIN+99999999999"), None);
-        assert_eq!(from_name("RTMAX-0"), Some(libc::SIGRTMAX()));
+        assert_eq!(from_name("RTMAX-0"), Some(RTMAX));
     }
 
     #[test]
@@ -120,6 +163,6 @@ mod tests {
         // util-linux refuses these, we took them for RTMIN and RTMAX
         assert_eq!(from_name("RTMIN+"), None);
         assert_eq!(from_name("SIGRTMAX-"), None);
-        assert_eq!(from_name("RTMIN"), Some(libc::SIGRTMIN()));
+        assert_eq!(from_name("RTMIN+0"), Some(RTMIN));
     }
 }

@@ -47,6 +47,23 @@ fn lookup_r<E: Entry, T>(
     call: impl Fn(*mut E, &mut [u8], *mut *mut E) -> libc::c_int,
     read: impl FnOnce(&E) -> T,
 ) -> Option<T> {
+    lookup_checked(call, read).ok().flatten()
+}
+
+/// Whether a lookup's return code means "no such entry": `getpwnam(3)`
+/// lists 0, ENOENT, ESRCH, EBADF and EPERM for it. Anything else (EMFILE,
+/// ENOMEM, EIO) means the database could not be read, and showing the
+/// number instead of the name would be a wrong answer.
+fn not_found(rc: libc::c_int) -> bool {
+    matches!(rc, 0 | libc::ENOENT | libc::ESRCH | libc::EBADF | libc::EPERM)
+}
+
+/// [`lookup_r`] telling "not found" (`Ok(None)`) from "could not look"
+/// (`Err`).
+fn lookup_checked<E: Entry, T>(
+    call: impl Fn(*mut E, &mut [u8], *mut *mut E) -> libc::c_int,
+    read: impl FnOnce(&E) -> T,
+) -> std::io::Result<Option<T>> {
     let mut buf = vec![0u8; buf_size()];
     loop {
         // SAFETY: an all-zero Entry is a valid out-buffer.
@@ -58,10 +75,32 @@ fn lookup_r<E: Entry, T>(
             continue;
         }
         if rc != 0 || result.is_null() {
-            return None;
+            return if not_found(rc) { Ok(None) } else { Err(std::io::Error::from_raw_os_error(rc)) };
         }
-        return Some(read(&entry));
+        return Ok(Some(read(&entry)));
     }
+}
+
+fn user_name_checked(uid: u32) -> std::io::Result<Option<String>> {
+    lookup_checked(
+        |pw, buf, res| {
+            // SAFETY: valid out-pointers and buffer.
+            unsafe { libc::getpwuid_r(uid, pw, buf.as_mut_ptr().cast(), buf.len(), res) }
+        },
+        // SAFETY: on success pw_name points into the buffer, NUL-terminated.
+        |pw: &libc::passwd| unsafe { CStr::from_ptr(pw.pw_name) }.to_string_lossy().into_owned(),
+    )
+}
+
+fn group_name_checked(gid: u32) -> std::io::Result<Option<String>> {
+    lookup_checked(
+        |gr, buf, res| {
+            // SAFETY: valid out-pointers and buffer.
+            unsafe { libc::getgrgid_r(gid, gr, buf.as_mut_ptr().cast(), buf.len(), res) }
+        },
+        // SAFETY: on success gr_name points into the buffer, NUL-terminated.
+        |gr: &libc::group| unsafe { CStr::from_ptr(gr.gr_name) }.to_string_lossy().into_owned(),
+    )
 }
 
 fn lookup_pw(call: impl Fn(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) -> libc::c_int) -> Option<Passwd> {
@@ -113,14 +152,7 @@ pub fn user_shell(uid: u32) -> Option<OsString> {
 
 /// The name of group `gid`, if it has one (`getgrgid_r(3)`).
 pub fn group_name(gid: u32) -> Option<String> {
-    lookup_r(
-        |gr, buf, res| {
-            // SAFETY: valid out-pointers and buffer.
-            unsafe { libc::getgrgid_r(gid, gr, buf.as_mut_ptr().cast(), buf.len(), res) }
-        },
-        // SAFETY: on success gr_name points into the buffer, NUL-terminated.
-        |gr: &libc::group| unsafe { CStr::from_ptr(gr.gr_name) }.to_string_lossy().into_owned(),
-    )
+    group_name_checked(gid).ok().flatten()
 }
 
 /// The gid of group `name` (`getgrnam_r(3)`).
@@ -136,11 +168,15 @@ pub fn gid_by_name(name: &str) -> Option<u32> {
 }
 
 /// A uid → name cache for tools that show many rows (lsns, ipcs): each uid
-/// is looked up once; unknown ids show as their number.
+/// is looked up once; unknown ids show as their number. A lookup that
+/// failed (the database could not be read, e.g. no descriptor left to
+/// open `/etc/passwd`) also shows the number, and is kept for
+/// [`NameCache::check`]: the caller must not pass such output for complete.
 #[derive(Debug, Default)]
 pub struct NameCache {
     users: HashMap<u32, Option<String>>,
     groups: HashMap<u32, Option<String>>,
+    failure: Option<crate::Error>,
 }
 
 impl NameCache {
@@ -151,7 +187,22 @@ impl NameCache {
 
     /// The user's name, if known.
     pub fn user(&mut self, uid: u32) -> Option<&str> {
-        self.users.entry(uid).or_insert_with(|| user_name(uid)).as_deref()
+        if !self.users.contains_key(&uid) {
+            let name = user_name_checked(uid).unwrap_or_else(|e| {
+                self.failure.get_or_insert_with(|| crate::Error::os(format!("cannot look up user {uid}"), &e));
+                None
+            });
+            self.users.insert(uid, name);
+        }
+        self.users[&uid].as_deref()
+    }
+
+    /// A failed lookup since the last check, as the run's error.
+    pub fn check(&mut self) -> crate::Result<()> {
+        match self.failure.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// The user's name, or the number as text.
@@ -161,7 +212,14 @@ impl NameCache {
 
     /// The group's name, if known.
     pub fn group(&mut self, gid: u32) -> Option<&str> {
-        self.groups.entry(gid).or_insert_with(|| group_name(gid)).as_deref()
+        if !self.groups.contains_key(&gid) {
+            let name = group_name_checked(gid).unwrap_or_else(|e| {
+                self.failure.get_or_insert_with(|| crate::Error::os(format!("cannot look up group {gid}"), &e));
+                None
+            });
+            self.groups.insert(gid, name);
+        }
+        self.groups[&gid].as_deref()
     }
 
     /// The group's name, or the number as text.
@@ -189,5 +247,12 @@ mod tests {
         assert_eq!(c.user_or_number(3_999_999_999), "3999999999");
         assert_eq!(c.group_or_number(3_999_999_999), "3999999999");
         assert_eq!(uid_by_name("no-such-user-nsutils"), None);
+        assert!(c.check().is_ok(), "an unknown id is not a failure");
+    }
+
+    #[test]
+    fn a_database_that_cannot_be_read_is_not_taken_for_no_entry() {
+        assert!(not_found(0) && not_found(libc::ENOENT) && not_found(libc::ESRCH));
+        assert!(!not_found(libc::EMFILE) && !not_found(libc::ENOMEM) && !not_found(libc::EIO));
     }
 }

@@ -7,8 +7,6 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
-    let specs = nsutils_fuzz::specs();
-    let spec = specs[which as usize % specs.len()];
     let args = nsutils_fuzz::split_args(rest, 64);
-    nsutils_fuzz::getopt::check(spec, &args);
+    nsutils_fuzz::check_getopt(which, &args);
 });

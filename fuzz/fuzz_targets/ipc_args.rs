@@ -10,33 +10,26 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     let Some((&which, rest)) = data.split_first() else { return };
     let args = nsutils_fuzz::split_args(rest, 32);
-    let check = |r: Result<(), nsutils_common::Error>| {
-        if let Err(e) = r {
+    let check = |r: Option<Result<(), nsutils_common::Error>>| {
+        if let Some(Err(e)) = r {
             assert!(!e.message().is_empty() && e.status() == 1, "{e:?}");
         }
     };
     match which % 3 {
-        0 => {
-            let Ok(p) = ipcmk::SPEC.parse(&args) else { return };
-            if !nsutils_fuzz::asks_for_info(&p) {
-                check(ipcmk::plan(&p.opts).map(|plan| assert!(plan.mode <= 0o7777)));
-            }
-        }
-        1 => {
-            let Ok(p) = ipcs::SPEC.parse(&args) else { return };
-            if !nsutils_fuzz::asks_for_info(&p) {
-                check(ipcs::plan(&p.opts).map(|_| ()));
-            }
-        }
+        0 => check(
+            nsutils_fuzz::build(&ipcmk::SPEC, &args, ipcmk::Builder::default())
+                .map(|r| r.map(|plan| assert!(plan.mode <= 0o7777))),
+        ),
+        1 => check(nsutils_fuzz::build(&ipcs::SPEC, &args, ipcs::Builder::default()).map(|r| r.map(|_| ()))),
         _ => {
             if let Some(legacy) = ipcrm::legacy_plan(&args) {
-                check(legacy.map(|plan| assert!(plan.legacy && !plan.targets.is_empty())));
+                check(Some(legacy.map(|plan| assert!(plan.legacy && !plan.targets.is_empty()))));
                 return;
             }
-            let Ok(p) = ipcrm::SPEC.parse(&args) else { return };
-            if !nsutils_fuzz::asks_for_info(&p) {
-                check(ipcrm::plan(&p.opts, &p.operands).map(|_| ()));
-            }
+            check(
+                nsutils_fuzz::build(&ipcrm::SPEC, &args, ipcrm::Builder::default())
+                    .map(|r| r.map(|plan| assert!(!plan.legacy))),
+            );
         }
     }
 });

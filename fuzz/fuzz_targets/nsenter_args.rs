@@ -4,22 +4,19 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nsenter_rs::options::Plan;
+use nsenter_rs::options::Builder;
 
 fuzz_target!(|data: &[u8]| {
     let args = nsutils_fuzz::split_args(data, 48);
-    let Ok(parsed) = nsenter_rs::SPEC.parse(&args) else { return };
-    // --help/--version end the run before a plan is made (prog::parse_or_info)
-    if nsutils_fuzz::asks_for_info(&parsed) {
-        return;
-    }
-    match Plan::from_parsed(parsed) {
-        Ok(plan) => {
+    // --help/--version end the run before a plan is made
+    match nsutils_fuzz::build(&nsenter_rs::SPEC, &args, Builder::new(&nsutils_fuzz::FuzzFiles)) {
+        None => {}
+        Some(Ok(plan)) => {
             assert!(!(plan.wdns.is_some() && plan.wd.is_some()));
             if let Some(t) = plan.target {
                 assert!(t.pid > 0);
             }
         }
-        Err(e) => assert!(!e.message().is_empty() && e.status() == 1, "{e:?}"),
+        Some(Err(e)) => assert!(!e.message().is_empty() && e.status() == 1, "{e:?}"),
     }
 });

@@ -7,11 +7,11 @@ use std::ffi::OsString;
 use std::os::unix::ffi::OsStringExt;
 
 use libfuzzer_sys::fuzz_target;
-use nsenter_rs::options::Plan;
+use nsenter_rs::options::{Builder, Plan};
 
 fn target_of(text: OsString) -> Result<Plan, nsutils_common::Error> {
     let args = vec![OsString::from("-t"), text, OsString::from("-u"), OsString::from("true")];
-    Plan::from_parsed(nsenter_rs::SPEC.parse(&args)?)
+    nsutils_fuzz::build(&nsenter_rs::SPEC, &args, Builder::new(&nsutils_fuzz::FuzzFiles)).expect("no --help")
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -31,7 +31,8 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(target_of(again.into()).unwrap().target, Some(t));
         }
         Err(e) => {
-            let shown = text.to_string_lossy();
+            // messages carry the argument's bytes (nsutils_common::bytes)
+            let shown = nsutils_common::bytes::text(data);
             assert!(
                 e.message().starts_with(&format!("failed to parse PID argument '{shown}': ")),
                 "{:?} for {shown:?}",

@@ -5,23 +5,20 @@
 
 use libfuzzer_sys::fuzz_target;
 use nsutils_common::ns::NsType;
-use unshare_rs::options::{IdMap, Plan};
+use unshare_rs::options::{Builder, IdMap};
 
 fuzz_target!(|data: &[u8]| {
     let args = nsutils_fuzz::split_args(data, 48);
-    let Ok(parsed) = unshare_rs::SPEC.parse(&args) else { return };
-    // --help/--version end the run before a plan is made (prog::parse_or_info)
-    if nsutils_fuzz::asks_for_info(&parsed) {
-        return;
-    }
-    let plan = match Plan::build(&parsed, &nsutils_fuzz::FuzzHost) {
-        Ok(p) => p,
-        Err(e) => {
+    // --help/--version end the run before a plan is made
+    let plan = match nsutils_fuzz::build(&unshare_rs::SPEC, &args, Builder::new(&nsutils_fuzz::FuzzHost)) {
+        None => return,
+        Some(Ok(p)) => p,
+        Some(Err(e)) => {
             assert!(!e.message().is_empty() && e.status() == 1, "{e:?}");
             return;
         }
     };
-    let has = |t: NsType| plan.flags & t.clone_flag() != 0;
+    let has = |t: NsType| plan.creates(t);
     if plan.kill_child.is_some() || plan.forward_signals {
         assert!(plan.fork);
     }

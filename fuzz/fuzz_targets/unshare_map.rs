@@ -1,10 +1,19 @@
-//! `--map-users`/`--map-groups` ranges: what parses is a valid range that
-//! prints and parses back to itself, and merging a single mapping into
-//! parsed ranges keeps every range valid and punches exactly one hole.
+//! `--map-users`/`--map-groups` ranges: what parses is a range that prints
+//! and parses back to itself, and turning ranges into map lines beside a
+//! single mapping gives lines the kernel takes, none of which repeats the
+//! single mapping's inner or outer ID, with exactly the IDs that are left.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use unshare_rs::idmap::{map_text, merge_single, parse_range, IdRange};
+use unshare_rs::idmap::{map_lines, map_text, parse_range, IdRange, Wanted};
+
+/// The valid IDs: 0 to 4294967294.
+const IDS: u64 = u32::MAX as u64;
+
+/// Whether `id` is among the `count` IDs from `start` on, round the ID space.
+fn holds(start: u32, count: u32, id: u32) -> bool {
+    (u64::from(id) + IDS - u64::from(start)) % IDS < u64::from(count)
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
@@ -19,18 +28,25 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(parse_range(&again).unwrap(), single);
     let legacy = format!("{},{},{}", single.outer, single.inner, single.count);
     assert_eq!(parse_range(&legacy).unwrap(), single);
-    assert_eq!(map_text(&[single]), format!("{} {} {}\n", single.inner, single.outer, single.count));
+    let alone = map_lines(None, &[single]);
+    let total = |v: &[IdRange]| v.iter().map(|r| u64::from(r.count)).sum::<u64>();
+    assert_eq!(total(&alone), u64::from(single.count));
+    assert_eq!(map_text(&alone).lines().count(), alone.len());
 
-    let ranges: Vec<IdRange> = specs.filter_map(|s| parse_range(s).ok()).collect();
-    let one = IdRange::new(single.inner, single.outer, 1).unwrap();
-    let merged = merge_single(one, &ranges);
+    let ranges: Vec<Wanted> = specs.filter_map(|s| parse_range(s).ok()).collect();
+    let Some(one) = IdRange::new(single.inner, single.outer, 1) else { return };
+    let merged = map_lines(Some(one), &ranges);
     assert_eq!(merged[0], one);
-    let id = one.inner;
-    let holes = ranges.iter().filter(|r| id >= r.inner && id - r.inner < r.count).count() as u64;
     for r in &merged[1..] {
-        assert_eq!(IdRange::new(r.inner, r.outer, r.count), Some(*r), "invalid range {r:?}");
-        assert!(!(id >= r.inner && id - r.inner < r.count), "{r:?} still holds {id}");
+        assert_eq!(IdRange::new(r.inner, r.outer, r.count), Some(*r), "invalid line {r:?}");
+        assert!(!holds(r.inner, r.count, one.inner), "{r:?} still holds inner {}", one.inner);
+        assert!(!holds(r.outer, r.count, one.outer), "{r:?} still holds outer {}", one.outer);
     }
-    let total = |v: &[IdRange]| v.iter().map(|r| r.count as u64).sum::<u64>();
-    assert_eq!(total(&merged), 1 + total(&ranges) - holes);
+    // each range keeps what is left of both sides, paired
+    let left = |w: &Wanted| {
+        let inner = u64::from(w.count) - u64::from(holds(w.inner, w.count, one.inner));
+        let outer = u64::from(w.count) - u64::from(holds(w.outer, w.count, one.outer));
+        inner.min(outer)
+    };
+    assert_eq!(total(&merged), 1 + ranges.iter().map(left).sum::<u64>());
 });

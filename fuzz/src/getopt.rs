@@ -1,12 +1,13 @@
 //! glibc's `getopt_long(3)` as the oracle for `nsutils_common::cli`: the
 //! same option table is handed to both, and they must agree on which
 //! options (with which values) and which operands a command line has, and
-//! on whether it is an error.
+//! on where it is an error.
 
 use std::ffi::{c_char, c_int, CString, OsString};
-use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::fmt::Debug;
+use std::os::unix::ffi::OsStrExt;
 
-use nsutils_common::cli::{HasArg, Matched, Mode, Opt, Spec, HELP, VERSION};
+use nsutils_common::cli::{HasArg, Hit, Mode, Opt, Spec};
 
 extern "C" {
     static mut optind: c_int;
@@ -16,27 +17,23 @@ extern "C" {
 
 /// What glibc saw, in order.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Event {
-    /// An option (its id) and its argument.
-    Opt(&'static str, Option<Vec<u8>>),
+pub enum Event<K> {
+    /// An option and its argument.
+    Opt(Hit<K>, Option<Vec<u8>>),
     /// `?` or `:`: an unknown option, a missing or unexpected argument,
     /// an ambiguous abbreviation.
     Error,
 }
 
-fn all_opts(spec: &Spec) -> Vec<&Opt> {
-    spec.opts.iter().chain([&HELP, &VERSION]).collect()
-}
-
 /// Run glibc's `getopt_long` over `args` with `spec`'s table; returns the
 /// events and the operands (argv after `optind`, as glibc permuted it).
-pub fn glibc(spec: &Spec, args: &[OsString]) -> (Vec<Event>, Vec<Vec<u8>>) {
-    let opts = all_opts(spec);
+pub fn glibc<K: Copy + PartialEq + 'static>(spec: &Spec<K>, args: &[OsString]) -> (Vec<Event<K>>, Vec<Vec<u8>>) {
+    let rows: Vec<(Hit<K>, Opt<()>)> = spec.rows().collect();
     let mut optstring = String::new();
     if spec.mode == Mode::StopAtFirstOperand {
         optstring.push('+');
     }
-    for o in &opts {
+    for (_, o) in &rows {
         if let Some(c) = o.short {
             optstring.push(c);
             match o.short_arg {
@@ -47,12 +44,13 @@ pub fn glibc(spec: &Spec, args: &[OsString]) -> (Vec<Event>, Vec<Vec<u8>>) {
         }
     }
     let optstring = CString::new(optstring).unwrap();
-    let names: Vec<Option<CString>> = opts.iter().map(|o| o.long.map(|l| CString::new(l).unwrap())).collect();
-    // val = 1000 + index of the first option with the same id, so aliases
-    // are "the same option" for glibc's ambiguity rule as they are for ours
-    let val_of = |i: usize| 1000 + opts.iter().position(|o| o.id == opts[i].id).unwrap() as c_int;
+    let names: Vec<Option<CString>> = rows.iter().map(|(_, o)| o.long.map(|l| CString::new(l).unwrap())).collect();
+    // val = 1000 + index of the first row with the same hit, so spellings
+    // of one option are "the same option" for glibc's ambiguity rule as
+    // they are for ours
+    let val_of = |i: usize| 1000 + rows.iter().position(|(h, _)| *h == rows[i].0).unwrap() as c_int;
     let mut longopts: Vec<libc::option> = Vec::new();
-    for (i, o) in opts.iter().enumerate() {
+    for (i, (_, o)) in rows.iter().enumerate() {
         if let Some(name) = &names[i] {
             let has_arg = match o.arg {
                 HasArg::No => 0,
@@ -88,10 +86,13 @@ pub fn glibc(spec: &Spec, args: &[OsString]) -> (Vec<Event>, Vec<Vec<u8>>) {
                 events.push(Event::Error);
                 continue;
             }
-            let (opt, short) = if r >= 1000 {
-                (opts[(r - 1000) as usize], false)
+            let (hit, opt, short) = if r >= 1000 {
+                let (hit, opt) = rows[(r - 1000) as usize];
+                (hit, opt, false)
             } else {
-                (*opts.iter().find(|o| o.short.map(|c| c as c_int) == Some(r)).expect("known short"), true)
+                let &(hit, opt) =
+                    rows.iter().find(|(_, o)| o.short.map(|c| c as c_int) == Some(r)).expect("known short");
+                (hit, opt, true)
             };
             let mut value = (!optarg.is_null()).then(|| std::ffi::CStr::from_ptr(optarg).to_bytes().to_vec());
             // util-linux ≥2.39 strips a leading '=' from attached optional
@@ -103,7 +104,7 @@ pub fn glibc(spec: &Spec, args: &[OsString]) -> (Vec<Event>, Vec<Vec<u8>>) {
                     }
                 }
             }
-            events.push(Event::Opt(opt.id, value));
+            events.push(Event::Opt(hit, value));
         }
         let operands = argv[optind as usize..words.len()]
             .iter()
@@ -113,44 +114,34 @@ pub fn glibc(spec: &Spec, args: &[OsString]) -> (Vec<Event>, Vec<Vec<u8>>) {
     }
 }
 
-/// Panic (a fuzzer finding) unless our parser and glibc agree on `args`.
+/// Panic (a fuzzer finding) unless our option loop and glibc agree on
+/// `args`: the same options with the same values in the same order, an
+/// error where glibc reports its first one, the same operands.
 ///
 /// Intended differences: we stop at `--help`/`--version` (what comes after
 /// them, errors included, is ignored, as util-linux's option loops exit
-/// there), and we stop at the first error where glibc goes on.
-pub fn check(spec: &Spec, args: &[OsString]) {
-    let ours = spec.parse(args);
+/// there), and at the first error where glibc goes on.
+pub fn check<K: Copy + PartialEq + Debug + 'static>(spec: &Spec<K>, args: &[OsString]) {
     let (events, operands) = glibc(spec, args);
-    let mut expected: Vec<Matched> = Vec::new();
-    let mut stopped = false;
+    let mut ours = spec.getopt(args);
     for e in &events {
-        match e {
-            Event::Error => {
-                assert!(ours.is_err(), "glibc reports an error, we accept {args:?}: {ours:?}\nglibc: {events:?}");
-                return;
-            }
-            Event::Opt(id, value) => {
-                expected.push(Matched {
-                    id,
-                    value: value.clone().map(OsString::from_vec),
-                    short: false, // compared without the spelling
-                });
-                if *id == HELP.id || *id == VERSION.id {
-                    stopped = true;
-                    break;
+        let got = ours.next();
+        match (e, got) {
+            (Event::Error, Some(Err(_))) => return,
+            (Event::Opt(hit, value), Some(Ok((h, v)))) => {
+                let v = v.map(|v| v.as_bytes().to_vec());
+                assert_eq!((h, &v), (*hit, value), "options differ for {args:?}\nglibc: {events:?}");
+                if matches!(hit, Hit::Help | Hit::Version) {
+                    assert!(ours.next().is_none(), "we go on after {hit:?}: {args:?}");
+                    return;
                 }
             }
+            (e, got) => panic!("{args:?}: glibc {e:?}, we {got:?}\nglibc: {events:?}"),
         }
     }
-    let ours = match ours {
-        Ok(p) => p,
-        Err(e) => panic!("we reject {args:?} ({}), glibc accepts: {events:?}", e.message()),
-    };
-    let got: Vec<(&str, Option<OsString>)> = ours.opts.iter().map(|m| (m.id, m.value.clone())).collect();
-    let want: Vec<(&str, Option<OsString>)> = expected.iter().map(|m| (m.id, m.value.clone())).collect();
-    assert_eq!(got, want, "options differ for {args:?}");
-    if !stopped {
-        let got: Vec<Vec<u8>> = ours.operands.iter().map(|o| o.as_bytes().to_vec()).collect();
-        assert_eq!(got, operands, "operands differ for {args:?}");
+    if let Some(extra) = ours.next() {
+        panic!("{args:?}: glibc ends the options, we go on with {extra:?}\nglibc: {events:?}");
     }
+    let got: Vec<Vec<u8>> = ours.into_operands().iter().map(|o| o.as_bytes().to_vec()).collect();
+    assert_eq!(got, operands, "operands differ for {args:?}");
 }

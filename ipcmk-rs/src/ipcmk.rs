@@ -3,7 +3,7 @@
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
-use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
 use nsutils_common::error::strerror;
 use nsutils_common::parse::{parse_i32, parse_u64, NumError};
 use nsutils_common::{prog, Error, Result};
@@ -12,19 +12,46 @@ use crate::posix;
 use crate::size::parse_size;
 use crate::sysv::{self, Create};
 
-const OPTS: &[Opt] = &[
-    Opt::required("shmem", Some('M'), "<size>", "create a shared memory segment of <size> bytes"),
-    Opt::required("posix-shmem", Some('m'), "<size>", "create a POSIX shared memory object of <size> bytes"),
-    Opt::required("semaphore", Some('S'), "<number>", "create a semaphore set of <number> semaphores"),
-    Opt::flag("posix-semaphore", Some('s'), "create a POSIX named semaphore"),
-    Opt::flag("queue", Some('Q'), "create a message queue"),
-    Opt::flag("posix-mqueue", Some('q'), "create a POSIX message queue"),
-    Opt::required("mode", Some('p'), "<mode>", "octal access permissions (default 0644)"),
-    Opt::required("name", Some('n'), "<name>", "name of the POSIX object"),
+/// The options of `ipcmk-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-M`, `--shmem`.
+    Shmem,
+    /// `-m`, `--posix-shmem`.
+    PosixShmem,
+    /// `-S`, `--semaphore`.
+    Semaphore,
+    /// `-s`, `--posix-semaphore`.
+    PosixSemaphore,
+    /// `-Q`, `--queue`.
+    Queue,
+    /// `-q`, `--posix-mqueue`.
+    PosixMqueue,
+    /// `-p`, `--mode`.
+    Mode,
+    /// `-n`, `--name`.
+    Name,
+}
+
+const OPTS: &[Opt<Id>] = &[
+    Opt::required(Id::Shmem, Some('M'), "shmem", "<size>", "create a shared memory segment of <size> bytes"),
+    Opt::required(
+        Id::PosixShmem,
+        Some('m'),
+        "posix-shmem",
+        "<size>",
+        "create a POSIX shared memory object of <size> bytes",
+    ),
+    Opt::required(Id::Semaphore, Some('S'), "semaphore", "<number>", "create a semaphore set of <number> semaphores"),
+    Opt::flag(Id::PosixSemaphore, Some('s'), "posix-semaphore", "create a POSIX named semaphore"),
+    Opt::flag(Id::Queue, Some('Q'), "queue", "create a message queue"),
+    Opt::flag(Id::PosixMqueue, Some('q'), "posix-mqueue", "create a POSIX message queue"),
+    Opt::required(Id::Mode, Some('p'), "mode", "<mode>", "octal access permissions (default 0644)"),
+    Opt::required(Id::Name, Some('n'), "name", "<name>", "name of the POSIX object"),
 ];
 
 /// The command line of `ipcmk-rs`.
-pub const SPEC: Spec = Spec {
+pub const SPEC: Spec<Id> = Spec {
     name: "ipcmk-rs",
     usage: &["[options]"],
     about: "Create various IPC resources.",
@@ -34,11 +61,6 @@ pub const SPEC: Spec = Spec {
     man: "ipcmk-rs(1)",
     mode: Mode::Permute,
 };
-
-/// The clap `Command` of `ipcmk-rs` (for man pages, completions and tests).
-pub fn cli() -> clap::Command {
-    SPEC.to_clap()
-}
 
 /// What one run creates, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,64 +83,85 @@ pub struct Plan {
     pub name: Option<OsString>,
 }
 
-fn size_arg(m: &Matched) -> Result<u64> {
-    let arg = m.value_str();
+fn size_arg(value: Option<&OsStr>) -> Result<u64> {
+    let arg = cli::text(value);
     parse_size(&arg).map_err(|e| Error::msg(format!("failed to parse size: '{arg}': {}", strerror(e.errno()))))
 }
 
-/// Turn the options into a [`Plan`]. Values are checked in the order
-/// given, so the first bad one is reported, as util-linux does.
-pub fn plan(opts: &[Matched]) -> Result<Plan> {
-    let mut p = Plan {
-        shm: None,
-        posix_shm: None,
-        msg: false,
-        posix_msg: false,
-        sem: None,
-        posix_sem: false,
-        mode: 0o644,
-        name: None,
-    };
-    for m in opts {
-        match m.id {
-            "shmem" => p.shm = Some(size_arg(m)?),
-            "posix-shmem" => p.posix_shm = Some(size_arg(m)?),
-            "queue" => p.msg = true,
-            "posix-mqueue" => p.posix_msg = true,
-            "semaphore" => {
-                let arg = m.value_str();
+/// The option stage of `ipcmk-rs`: values checked in the order given, so
+/// the first bad one is reported, as util-linux does.
+pub struct Builder {
+    plan: Plan,
+}
+
+impl Default for Builder {
+    /// Nothing to create yet, mode 0644.
+    fn default() -> Builder {
+        Builder {
+            plan: Plan {
+                shm: None,
+                posix_shm: None,
+                msg: false,
+                posix_msg: false,
+                sem: None,
+                posix_sem: false,
+                mode: 0o644,
+                name: None,
+            },
+        }
+    }
+}
+
+impl Build<Id> for Builder {
+    type Plan = Plan;
+
+    fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
+        let p = &mut self.plan;
+        match id {
+            Id::Shmem => p.shm = Some(size_arg(value)?),
+            Id::PosixShmem => p.posix_shm = Some(size_arg(value)?),
+            Id::Queue => p.msg = true,
+            Id::PosixMqueue => p.posix_msg = true,
+            Id::Semaphore => {
+                let arg = cli::text(value);
                 p.sem = Some(parse_i32(&arg, 10).map_err(|e| e.to_error("failed to parse elements", &arg))?);
             }
-            "posix-semaphore" => p.posix_sem = true,
-            "mode" => {
-                let arg = m.value_str();
+            Id::PosixSemaphore => p.posix_sem = true,
+            Id::Mode => {
+                let arg = cli::text(value);
                 p.mode = match parse_u64(&arg, 8) {
                     Ok(v) if v <= 0o7777 => v as u32,
                     Ok(_) => return Err(NumError::Range.to_error("failed to parse mode", &arg)),
                     Err(e) => return Err(e.to_error("failed to parse mode", &arg)),
                 };
             }
-            "name" => p.name = m.value.clone(),
-            _ => {}
+            Id::Name => p.name = value.map(OsStr::to_os_string),
         }
+        Ok(())
     }
-    let posix = p.posix_shm.is_some() || p.posix_msg || p.posix_sem;
-    if !(posix || p.shm.is_some() || p.msg || p.sem.is_some()) {
-        return Err(Error::usage("bad usage"));
+
+    /// Something to create, and a name for the POSIX objects; extra
+    /// operands are ignored, as util-linux does.
+    fn finish(self, _operands: Vec<OsString>) -> Result<Plan> {
+        let p = self.plan;
+        let posix = p.posix_shm.is_some() || p.posix_msg || p.posix_sem;
+        if !(posix || p.shm.is_some() || p.msg || p.sem.is_some()) {
+            return Err(Error::usage("bad usage"));
+        }
+        if posix && p.name.is_none() {
+            return Err(Error::usage("name is required for POSIX IPC"));
+        }
+        Ok(p)
     }
-    if posix && p.name.is_none() {
-        return Err(Error::usage("name is required for POSIX IPC"));
-    }
-    Ok(p)
 }
 
 /// Run `ipcmk-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
-    let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
-        return Ok(0);
-    };
-    // extra operands are ignored, as util-linux does
-    let plan = plan(&parsed.opts)?;
+    prog::run_tool(&SPEC, &args, Builder::default(), execute)
+}
+
+/// Create what the plan says, reporting each object made.
+fn execute(plan: Plan) -> Result<i32> {
     let mut out = prog::stdout();
     let result = create_all(&plan, &mut out);
     // what was created is reported even when a later step fails
@@ -132,8 +175,13 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
 /// semaphores, POSIX semaphore; stop at the first failure.
 fn create_all(plan: &Plan, out: &mut impl Write) -> Result<()> {
     let name = plan.name.as_deref().unwrap_or(OsStr::new(""));
-    let shown = name.to_string_lossy();
-    let w = |out: &mut dyn Write, line: String| writeln!(out, "{line}").map_err(|e| prog::write_error(&e));
+    let shown = nsutils_common::bytes::raw(name);
+    // the name's bytes as given, not the escapes of a message string
+    let w = |out: &mut dyn Write, line: String| {
+        let mut text = nsutils_common::bytes::to_bytes(&line).into_owned();
+        text.push(b'\n');
+        out.write_all(&text).map_err(|e| prog::write_error(&e))
+    };
     if let Some(size) = plan.shm {
         let id = sysv::create(Create::Shm(size), plan.mode).map_err(|e| Error::os("create share memory failed", &e))?;
         w(out, format!("Shared memory id: {id}"))?;
@@ -164,10 +212,13 @@ fn create_all(plan: &Plan, out: &mut impl Write) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
 
-    fn plan_of(args: &[&str]) -> Result<Plan> {
-        plan(&SPEC.parse(&os_args(args)).unwrap().opts)
+    pub(crate) fn plan_of(args: &[&str]) -> Result<Plan> {
+        match SPEC.build(&os_args(args), Builder::default())? {
+            Outcome::Run(plan) => Ok(plan),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     fn err(args: &[&str]) -> String {
@@ -204,5 +255,14 @@ mod tests {
         assert_eq!(err(&["-p", "999", "-M", "x"]), "failed to parse mode: '999'");
         assert_eq!(err(&["-M", "x", "-p", "999"]), "failed to parse size: 'x': Invalid argument");
         assert_eq!(plan_of(&["-p", "7777", "-Q"]).unwrap().mode, 0o7777);
+    }
+
+    #[test]
+    fn a_bad_value_comes_before_a_later_bad_option() {
+        assert_eq!(err(&["-M", "abc", "--bogus"]), "failed to parse size: 'abc': Invalid argument");
+        assert_eq!(err(&["-p", "999", "-Y"]), "failed to parse mode: '999'");
+        assert_eq!(err(&["--bogus", "-M", "abc"]), "unrecognized option '--bogus'");
+        // "nothing to create" is found after the loop
+        assert_eq!(err(&["-n", "x", "--bogus"]), "unrecognized option '--bogus'");
     }
 }

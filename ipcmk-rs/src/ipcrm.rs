@@ -8,7 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
-use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
 use nsutils_common::error::{strerror, warn};
 use nsutils_common::parse::{parse_i32, NumError};
 use nsutils_common::{prog, Error, Result};
@@ -16,22 +16,49 @@ use nsutils_common::{prog, Error, Result};
 use crate::posix::{self, PKind};
 use crate::sysv::{self, Kind};
 
-const OPTS: &[Opt] = &[
-    Opt::required("shmem-id", Some('m'), "<id>", "remove the shared memory segment with <id>"),
-    Opt::required("shmem-key", Some('M'), "<key>", "remove the shared memory segment with <key>"),
-    Opt::required("posix-shmem", None, "<name>", "remove the POSIX shared memory object <name>"),
-    Opt::required("queue-id", Some('q'), "<id>", "remove the message queue with <id>"),
-    Opt::required("queue-key", Some('Q'), "<key>", "remove the message queue with <key>"),
-    Opt::required("posix-mqueue", None, "<name>", "remove the POSIX message queue <name>"),
-    Opt::required("semaphore-id", Some('s'), "<id>", "remove the semaphore set with <id>"),
-    Opt::required("semaphore-key", Some('S'), "<key>", "remove the semaphore set with <key>"),
-    Opt::required("posix-semaphore", None, "<name>", "remove the POSIX semaphore <name>"),
-    Opt::optional("all", Some('a'), "shm|pshm|msg|pmsg|sem|psem", "remove everything (of one kind)"),
-    Opt::flag("verbose", Some('v'), "tell what is being removed"),
+/// The options of `ipcrm-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-m`, `--shmem-id`.
+    ShmemId,
+    /// `-M`, `--shmem-key`.
+    ShmemKey,
+    /// `--posix-shmem`.
+    PosixShmem,
+    /// `-q`, `--queue-id`.
+    QueueId,
+    /// `-Q`, `--queue-key`.
+    QueueKey,
+    /// `--posix-mqueue`.
+    PosixMqueue,
+    /// `-s`, `--semaphore-id`.
+    SemaphoreId,
+    /// `-S`, `--semaphore-key`.
+    SemaphoreKey,
+    /// `--posix-semaphore`.
+    PosixSemaphore,
+    /// `-a`, `--all[=KIND]`.
+    All,
+    /// `-v`, `--verbose`.
+    Verbose,
+}
+
+const OPTS: &[Opt<Id>] = &[
+    Opt::required(Id::ShmemId, Some('m'), "shmem-id", "<id>", "remove the shared memory segment with <id>"),
+    Opt::required(Id::ShmemKey, Some('M'), "shmem-key", "<key>", "remove the shared memory segment with <key>"),
+    Opt::required(Id::PosixShmem, None, "posix-shmem", "<name>", "remove the POSIX shared memory object <name>"),
+    Opt::required(Id::QueueId, Some('q'), "queue-id", "<id>", "remove the message queue with <id>"),
+    Opt::required(Id::QueueKey, Some('Q'), "queue-key", "<key>", "remove the message queue with <key>"),
+    Opt::required(Id::PosixMqueue, None, "posix-mqueue", "<name>", "remove the POSIX message queue <name>"),
+    Opt::required(Id::SemaphoreId, Some('s'), "semaphore-id", "<id>", "remove the semaphore set with <id>"),
+    Opt::required(Id::SemaphoreKey, Some('S'), "semaphore-key", "<key>", "remove the semaphore set with <key>"),
+    Opt::required(Id::PosixSemaphore, None, "posix-semaphore", "<name>", "remove the POSIX semaphore <name>"),
+    Opt::optional(Id::All, Some('a'), "all", "shm|pshm|msg|pmsg|sem|psem", "remove everything (of one kind)"),
+    Opt::flag(Id::Verbose, Some('v'), "verbose", "tell what is being removed"),
 ];
 
 /// The command line of `ipcrm-rs`.
-pub const SPEC: Spec = Spec {
+pub const SPEC: Spec<Id> = Spec {
     name: "ipcrm-rs",
     usage: &["[options]", "shm|msg|sem <id>..."],
     about: "Remove certain IPC resources.",
@@ -41,11 +68,6 @@ pub const SPEC: Spec = Spec {
     man: "ipcrm-rs(1)",
     mode: Mode::Permute,
 };
-
-/// The clap `Command` of `ipcrm-rs` (for man pages, completions and tests).
-pub fn cli() -> clap::Command {
-    SPEC.to_clap()
-}
 
 /// One object to remove.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,6 +104,9 @@ pub struct Plan {
     /// The deprecated `ipcrm shm|msg|sem ID…` form (prints
     /// `resource(s) deleted` on success).
     pub legacy: bool,
+    /// An argument was refused with a warning (`illegal key (0)`), as
+    /// util-linux refuses it and goes on: nothing is removed, exit 1.
+    pub refused: bool,
 }
 
 /// Parse a key as `strtoul(…, 0)` reads it (decimal, `0x` hex, leading-`0`
@@ -123,7 +148,7 @@ fn all_kind(value: &OsStr) -> Result<All> {
         b"pshm" => All::Posix(PKind::Shm),
         b"pmsg" => All::Posix(PKind::Mqueue),
         b"psem" => All::Posix(PKind::Sem),
-        _ => return Err(Error::msg(format!("unknown argument: {}", value.to_string_lossy()))),
+        _ => return Err(Error::msg(format!("unknown argument: {}", nsutils_common::bytes::raw(value)))),
     })
 }
 
@@ -132,48 +157,71 @@ fn posix_target(kind: PKind, name: &OsStr) -> Result<Target> {
     Ok(Target::Posix(kind, name.to_os_string()))
 }
 
-/// Turn the options of the current syntax into a [`Plan`], checking every
-/// argument.
-pub fn plan(opts: &[Matched], operands: &[OsString]) -> Result<Plan> {
-    let mut p = Plan { targets: Vec::new(), all: None, verbose: false, legacy: false };
-    for m in opts {
-        let arg = m.value_str();
+/// The option stage of `ipcrm-rs`: every argument checked as util-linux's
+/// loop meets it ([`Build::take`]), nothing removed before the whole
+/// command line is known good ([`Build::finish`]).
+pub struct Builder {
+    plan: Plan,
+}
+
+impl Default for Builder {
+    /// Nothing to remove yet.
+    fn default() -> Builder {
+        Builder { plan: Plan { targets: Vec::new(), all: None, verbose: false, legacy: false, refused: false } }
+    }
+}
+
+impl Build<Id> for Builder {
+    type Plan = Plan;
+
+    fn take(&mut self, option: Id, value: Option<&OsStr>) -> Result<()> {
+        let arg = cli::text(value);
         let id = |kind| parse_i32(&arg, 10).map(|id| Target::Id(kind, id)).map_err(|e| arg_error(e, &arg));
-        let key = |kind| match parse_key(&arg) {
-            Ok(0) => Err(Error::msg(format!("illegal key ({arg})"))),
-            Ok(k) => Ok(Target::Key(kind, k, arg.clone())),
-            Err(e) => Err(arg_error(e, &arg)),
+        let key = |kind| {
+            parse_key(&arg).map(|k| (k != 0).then(|| Target::Key(kind, k, arg.clone()))).map_err(|e| arg_error(e, &arg))
         };
-        let name = m.value.as_deref().unwrap_or_default();
-        let target = match m.id {
-            "shmem-id" => id(Kind::Shm)?,
-            "queue-id" => id(Kind::Msg)?,
-            "semaphore-id" => id(Kind::Sem)?,
-            "shmem-key" => key(Kind::Shm)?,
-            "queue-key" => key(Kind::Msg)?,
-            "semaphore-key" => key(Kind::Sem)?,
-            "posix-shmem" => posix_target(PKind::Shm, name)?,
-            "posix-mqueue" => posix_target(PKind::Mqueue, name)?,
-            "posix-semaphore" => posix_target(PKind::Sem, name)?,
-            "all" => {
-                p.all = Some(match &m.value {
+        let name = value.unwrap_or_default();
+        let p = &mut self.plan;
+        let target = match option {
+            Id::ShmemId => Some(id(Kind::Shm)?),
+            Id::QueueId => Some(id(Kind::Msg)?),
+            Id::SemaphoreId => Some(id(Kind::Sem)?),
+            Id::ShmemKey => key(Kind::Shm)?,
+            Id::QueueKey => key(Kind::Msg)?,
+            Id::SemaphoreKey => key(Kind::Sem)?,
+            Id::PosixShmem => Some(posix_target(PKind::Shm, name)?),
+            Id::PosixMqueue => Some(posix_target(PKind::Mqueue, name)?),
+            Id::PosixSemaphore => Some(posix_target(PKind::Sem, name)?),
+            Id::All => {
+                p.all = Some(match value {
                     None => All::Everything,
                     Some(v) => all_kind(v)?,
                 });
-                continue;
+                return Ok(());
             }
-            "verbose" => {
+            Id::Verbose => {
                 p.verbose = true;
-                continue;
+                return Ok(());
             }
-            _ => continue,
         };
-        p.targets.push((target, p.verbose));
+        match target {
+            Some(t) => p.targets.push((t, p.verbose)),
+            // util-linux warns about key 0 and goes on with the command
+            // line (a later bad option is still reported)
+            None => {
+                warn(format!("illegal key ({arg})"));
+                p.refused = true;
+            }
+        }
+        Ok(())
     }
-    if let Some(extra) = operands.first() {
-        return Err(Error::usage(format!("unknown argument: {}", extra.to_string_lossy())));
+
+    fn finish(self, operands: Vec<OsString>) -> Result<Plan> {
+        if let Some(extra) = operands.first() {
+            return Err(Error::usage(format!("unknown argument: {}", nsutils_common::bytes::raw(extra))));
+        }
+        Ok(self.plan)
     }
-    Ok(p)
 }
 
 /// The deprecated form `ipcrm shm|msg|sem ID…` (only when the first
@@ -194,26 +242,28 @@ pub fn legacy_plan(args: &[OsString]) -> Option<Result<Plan>> {
         // strtoul(…, 10): digits only, a sign allowed
         match parse_i32(&text, 10) {
             Ok(id) => targets.push((Target::Id(kind, id), false)),
-            Err(_) => return Some(Err(Error::msg(format!("invalid id: {text}")))),
+            Err(_) => return Some(Err(Error::msg(format!("invalid id: {}", nsutils_common::bytes::raw(a))))),
         }
     }
-    Some(Ok(Plan { targets, all: None, verbose: false, legacy: true }))
+    Some(Ok(Plan { targets, all: None, verbose: false, legacy: true, refused: false }))
 }
 
 /// Run `ipcrm-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
-    let plan = match legacy_plan(&args) {
-        Some(p) => p?,
-        None => {
-            if args.is_empty() {
-                return Err(Error::usage("bad usage"));
-            }
-            let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
-                return Ok(0);
-            };
-            plan(&parsed.opts, &parsed.operands)?
-        }
-    };
+    if let Some(plan) = legacy_plan(&args) {
+        return run_plan(plan?);
+    }
+    if args.is_empty() {
+        return Err(Error::usage("bad usage"));
+    }
+    prog::run_tool(&SPEC, &args, Builder::default(), run_plan)
+}
+
+/// Remove what the plan names (nothing when an argument was refused).
+fn run_plan(plan: Plan) -> Result<i32> {
+    if plan.refused {
+        return Ok(1);
+    }
     let mut out = prog::stdout();
     let failed = !execute(&plan, &mut out);
     if plan.legacy && !failed {
@@ -247,7 +297,10 @@ impl<W: Write> Runner<'_, W> {
 
     fn say(&mut self, verbose: bool, line: std::fmt::Arguments) {
         if verbose {
-            let _ = writeln!(self.out, "{line}");
+            // names carry their bytes (nsutils_common::bytes) to stdout too
+            let mut text = nsutils_common::bytes::to_bytes(&line.to_string()).into_owned();
+            text.push(b'\n');
+            let _ = self.out.write_all(&text);
         }
     }
 
@@ -280,7 +333,7 @@ impl<W: Write> Runner<'_, W> {
     }
 
     fn remove_posix(&mut self, kind: PKind, name: &OsStr, verbose: bool) {
-        let shown = name.to_string_lossy();
+        let shown = nsutils_common::bytes::raw(name);
         self.say(verbose, format_args!("removing {} `{shown}'", kind.describe()));
         if let Err(e) = posix::unlink(kind, name) {
             let errno = e.raw_os_error().unwrap_or(0);
@@ -300,12 +353,16 @@ impl<W: Write> Runner<'_, W> {
 
     fn remove_all_posix(&mut self, kind: PKind, verbose: bool) {
         match posix::list(kind) {
-            Some(names) => {
+            Ok(Some(names)) => {
                 for n in names {
                     self.remove_posix(kind, &n, verbose);
                 }
             }
-            None => {
+            Err(e) => {
+                let dir = if kind == PKind::Mqueue { posix::MQUEUE_DIR } else { posix::SHM_DIR };
+                self.fail(format!("cannot open {dir}: {}", nsutils_common::error::io_strerror(&e)));
+            }
+            Ok(None) => {
                 let _ = self.out.flush();
                 warn(format!(
                     "{} does not seem to be mounted. Use 'mount -t mqueue none {}' to mount it.",
@@ -349,15 +406,17 @@ fn execute(plan: &Plan, out: &mut impl Write) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
 
     fn plan_of(args: &[&str]) -> Result<Plan> {
         let a = os_args(args);
         if let Some(p) = legacy_plan(&a) {
             return p;
         }
-        let parsed = SPEC.parse(&a)?;
-        plan(&parsed.opts, &parsed.operands)
+        match SPEC.build(&a, Builder::default())? {
+            Outcome::Run(plan) => Ok(plan),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     fn err(args: &[&str]) -> Error {
@@ -408,8 +467,12 @@ mod tests {
     #[test]
     fn everything_is_checked_first() {
         assert_eq!(err(&["-m", "zz"]).message(), "failed to parse argument: 'zz'");
-        assert_eq!(err(&["-m", "1", "-M", "0"]).message(), "illegal key (0)");
-        assert_eq!(err(&["-Q", "0x0"]).message(), "illegal key (0x0)");
+        // key 0 is refused with a warning and the rest still read
+        let p = plan_of(&["-m", "1", "-M", "0", "-Q", "0x0", "-v"]).unwrap();
+        assert!(p.refused && p.verbose);
+        assert_eq!(p.targets, vec![(Target::Id(Kind::Shm, 1), false)]);
+        assert!(err(&["-M", "0", "--bogus"]).is_getopt());
+        assert_eq!(err(&["-M", "0", "-m", "zz"]).message(), "failed to parse argument: 'zz'");
         assert_eq!(
             err(&["-m", "2147483648"]).message(),
             "failed to parse argument: '2147483648': Numerical result out of range"
@@ -421,6 +484,10 @@ mod tests {
         assert!(!err(&["-afoo"]).is_usage());
         assert_eq!(err(&["--all="]).message(), "unknown argument: ");
         assert_eq!(err(&["--posix-mqueue", "q"]).message(), "name failed: Invalid argument");
+        // each value is checked when its option is read
+        assert_eq!(err(&["-m", "zz", "--bogus"]).message(), "failed to parse argument: 'zz'");
+        assert_eq!(err(&["-afoo", "-Y"]).message(), "unknown argument: foo");
+        assert!(err(&["--bogus", "-m", "zz"]).is_getopt());
     }
 
     #[test]

@@ -71,13 +71,21 @@ fn c_name(kind: PKind, name: &OsStr) -> io::Result<CString> {
     CString::new(name.as_bytes()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
 
+/// The permission bits of a new POSIX object: `-p` takes up to `07777`,
+/// but these objects are files (in `/dev/shm`, `/dev/mqueue`), where the
+/// bits above `0777` would make a setuid, setgid or sticky file. System V
+/// objects keep only `0777` too; util-linux passes them on.
+fn permissions(mode: u32) -> libc::mode_t {
+    (mode & 0o777) as libc::mode_t
+}
+
 /// Create (or open) shared memory `name` with `mode` and set its size.
 pub fn create_shm(name: &OsStr, size: u64, mode: u32) -> io::Result<()> {
     let c = c_name(PKind::Shm, name)?;
+    let mode = permissions(mode);
     let size = libc::off_t::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
     // SAFETY: a valid C string; the fd is closed below.
-    let fd =
-        unsafe { libc::shm_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode as libc::mode_t) };
+    let fd = unsafe { libc::shm_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode) };
     if fd < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -95,12 +103,11 @@ pub fn create_shm(name: &OsStr, size: u64, mode: u32) -> io::Result<()> {
 /// Create (or open) message queue `name` with `mode` and default attributes.
 pub fn create_mqueue(name: &OsStr, mode: u32) -> io::Result<()> {
     let c = c_name(PKind::Mqueue, name)?;
+    let mode = permissions(mode);
     let attr: *const libc::mq_attr = std::ptr::null();
     // SAFETY: a valid C string; mode and a null attr are the variadic
     // arguments O_CREAT asks for.
-    let mq = unsafe {
-        libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode as libc::mode_t, attr)
-    };
+    let mq = unsafe { libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode, attr) };
     if mq < 0 {
         return Err(io::Error::last_os_error());
     }
@@ -138,6 +145,7 @@ const SEM_IMAGE: [u8; 32] = {
 /// temporary name and linked into place, so nobody sees it half made.
 pub fn create_sem(name: &OsStr, mode: u32) -> io::Result<()> {
     check_name(PKind::Sem, name).map_err(io::Error::from_raw_os_error)?;
+    let mode = permissions(mode);
     let path = sem_path(name);
     loop {
         match std::fs::OpenOptions::new().read(true).write(true).custom_flags(libc::O_NOFOLLOW).open(&path) {
@@ -186,42 +194,48 @@ pub fn unlink(kind: PKind, name: &OsStr) -> io::Result<()> {
     }
 }
 
-/// Regular files in `dir`, sorted.
-fn files_in(dir: &Path) -> Vec<OsString> {
-    let mut names: Vec<OsString> = match std::fs::read_dir(dir) {
-        Ok(rd) => rd
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-            .map(|e| e.file_name())
-            .collect(),
-        Err(_) => Vec::new(),
+/// Regular files in `dir`, sorted; none when there is no such directory.
+/// Any other failure (EMFILE, a read error midway) is an error: `ipcrm
+/// --all` would otherwise remove nothing, or some, and say it succeeded.
+fn files_in(dir: &Path) -> io::Result<Vec<OsString>> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
     };
+    let mut names = Vec::new();
+    for e in rd {
+        let e = e?;
+        if e.file_type()?.is_file() {
+            names.push(e.file_name());
+        }
+    }
     names.sort();
-    names
+    Ok(names)
 }
 
 /// The POSIX objects of one kind, by the names `unlink` takes: shared
 /// memory as the files of `/dev/shm` other than `sem.*`, semaphores as
 /// `sem.NAME` → `NAME`, queues as `/NAME` for the files of `/dev/mqueue`.
 /// For queues, `None` means `/dev/mqueue` is not an mqueue mount.
-pub fn list(kind: PKind) -> Option<Vec<OsString>> {
-    match kind {
+pub fn list(kind: PKind) -> io::Result<Option<Vec<OsString>>> {
+    Ok(match kind {
         PKind::Shm => {
-            Some(files_in(Path::new(SHM_DIR)).into_iter().filter(|n| !n.as_bytes().starts_with(b"sem.")).collect())
+            Some(files_in(Path::new(SHM_DIR))?.into_iter().filter(|n| !n.as_bytes().starts_with(b"sem.")).collect())
         }
         PKind::Sem => Some(
-            files_in(Path::new(SHM_DIR))
+            files_in(Path::new(SHM_DIR))?
                 .into_iter()
                 .filter_map(|n| n.as_bytes().strip_prefix(b"sem.").map(|b| OsString::from_vec(b.to_vec())))
                 .filter(|n| !n.is_empty())
                 .collect(),
         ),
         PKind::Mqueue => {
-            if !is_mqueue_mount(MQUEUE_DIR) {
-                return None;
+            if !is_mqueue_mount(MQUEUE_DIR)? {
+                return Ok(None);
             }
             Some(
-                files_in(Path::new(MQUEUE_DIR))
+                files_in(Path::new(MQUEUE_DIR))?
                     .into_iter()
                     .map(|n| {
                         let mut b = b"/".to_vec();
@@ -231,13 +245,18 @@ pub fn list(kind: PKind) -> Option<Vec<OsString>> {
                     .collect(),
             )
         }
-    }
+    })
 }
 
-fn is_mqueue_mount(path: &str) -> bool {
-    nsutils_common::ns::open_cloexec(Path::new(path), libc::O_PATH | libc::O_DIRECTORY)
-        .and_then(|dir| nsutils_common::ns::fstatfs_type(dir.as_fd()))
-        .is_ok_and(|t| t == MQUEUE_MAGIC)
+/// Whether `path` is an mqueue mount; a missing directory is not one, a
+/// failure to look (EMFILE) is an error rather than "not mounted".
+fn is_mqueue_mount(path: &str) -> io::Result<bool> {
+    let dir = match nsutils_common::ns::open_cloexec(Path::new(path), libc::O_PATH | libc::O_DIRECTORY) {
+        Ok(dir) => dir,
+        Err(e) if matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ENOTDIR)) => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    Ok(nsutils_common::ns::fstatfs_type(dir.as_fd())? == MQUEUE_MAGIC)
 }
 
 #[cfg(test)]

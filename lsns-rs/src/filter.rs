@@ -23,9 +23,26 @@
 //! only an empty cell or `""`, differs from everything else, and is never
 //! less or greater. `=~`/`!~` match POSIX extended regular expressions
 //! (`regcomp(3)`) anywhere in the text.
+//!
+//! Depth is bounded, not the stack: an expression nested deeper than
+//! [`MAX_DEPTH`] levels (parentheses, `!`, chained comparisons) is refused
+//! with upstream's parser message (`memory exhausted`), so neither parsing
+//! nor evaluation nor dropping the tree can run out of stack. `&&` and `||`
+//! chains are flat lists, so any number of terms (up to the 128 KiB of one
+//! argument) is fine.
 
 use std::ffi::CString;
 use std::fmt;
+
+/// The deepest nesting accepted: parentheses, `!`, chained comparisons
+/// and regular expression groups each count a level. Upstream's parser
+/// gives up a little below this (about 250 `!` or parentheses); a bound
+/// this small keeps every recursion in this module well inside even a
+/// test thread's 2 MiB stack.
+pub const MAX_DEPTH: usize = 256;
+
+/// What upstream's parser says when an expression nests too deeply.
+const TOO_DEEP: &str = "memory exhausted";
 
 /// A parse failure, with the byte offset of the offending token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +63,8 @@ impl FilterError {
     /// under the offending spot.
     pub fn pointer(expr: &str, offset: usize) -> String {
         let col = expr[..offset.min(expr.len())].chars().count();
-        format!("    {expr}\n    {:col$}^", "")
+        // not a format width: those stop at 65535, an argument does not
+        format!("    {expr}\n    {}^", " ".repeat(col))
     }
 }
 
@@ -68,11 +86,17 @@ pub struct Filter {
 
 #[derive(Debug)]
 enum Node {
-    Or(Box<Node>, Box<Node>),
-    And(Box<Node>, Box<Node>),
+    /// Two or more operands: a chain is a list, not a deep tree.
+    Or(Vec<Node>),
+    /// Two or more operands.
+    And(Vec<Node>),
     Not(Box<Node>),
     Cmp(Op, Box<Node>, Box<Node>),
-    Match { negate: bool, subject: Box<Node>, pattern: Pattern },
+    Match {
+        negate: bool,
+        subject: Box<Node>,
+        pattern: Pattern,
+    },
     Holder(usize),
     Int(i128),
     Float(Decimal),
@@ -125,7 +149,7 @@ impl fmt::Display for Tok {
             Tok::Cmp(op) => write!(f, "operator {}", op.symbol()),
             Tok::Int(n) => write!(f, "number {n}"),
             Tok::Float(x) => write!(f, "number {x}"),
-            Tok::Str(s) => write!(f, "string \"{}\"", String::from_utf8_lossy(s)),
+            Tok::Str(s) => write!(f, "string \"{}\"", nsutils_common::bytes::Raw(s)),
             Tok::Bool(b) => write!(f, "boolean {b}"),
             Tok::Name(n) => write!(f, "column name {n}"),
             Tok::Eof => f.write_str("end of file"),
@@ -181,6 +205,12 @@ fn lex(expr: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
             (b'!', _) => (Tok::Not, 1),
             (b'"' | b'\'', _) => {
                 let (s, len) = lex_string(&b[i..]).ok_or_else(|| syntax("unterminated string", start))?;
+                // the expression came as a message string (non-UTF-8 bytes
+                // escaped, see nsutils_common::bytes): compare the bytes
+                let s = match String::from_utf8(s) {
+                    Ok(text) => nsutils_common::bytes::to_bytes(&text).into_owned(),
+                    Err(e) => e.into_bytes(),
+                };
                 (Tok::Str(s), len)
             }
             (b'0'..=b'9', _) => lex_number(&b[i..]).map_err(|m| syntax(m, start))?,
@@ -280,7 +310,13 @@ struct Parser<'a> {
     pos: usize,
     resolve: &'a dyn Fn(&str) -> Option<usize>,
     holders: Vec<usize>,
+    /// Parentheses and `!` open around the current token: bounds the
+    /// parser's own recursion before it happens.
+    nesting: usize,
 }
+
+/// A parsed subexpression and the depth of its tree.
+type Sub = (Node, usize);
 
 impl Parser<'_> {
     fn peek(&self) -> &Tok {
@@ -292,35 +328,52 @@ impl Parser<'_> {
         syntax(format!("syntax error, unexpected {tok}"), *off)
     }
 
-    fn or(&mut self) -> Result<Node, FilterError> {
+    fn too_deep(&self) -> FilterError {
+        syntax(TOO_DEEP, self.toks[self.pos].1)
+    }
+
+    fn or(&mut self) -> Result<Sub, FilterError> {
         self.chain(Tok::Or, Self::and, Node::Or)
     }
 
-    fn and(&mut self) -> Result<Node, FilterError> {
+    fn and(&mut self) -> Result<Sub, FilterError> {
         self.chain(Tok::And, Self::cmp, Node::And)
     }
 
-    /// `operand (op operand)*`, left-associative.
+    /// `operand (op operand)*` as one list node (`&&` and `||` are
+    /// associative, so the order of evaluation is kept without nesting).
     fn chain(
         &mut self,
         op: Tok,
-        operand: fn(&mut Self) -> Result<Node, FilterError>,
-        join: fn(Box<Node>, Box<Node>) -> Node,
-    ) -> Result<Node, FilterError> {
-        let mut left = operand(self)?;
+        operand: fn(&mut Self) -> Result<Sub, FilterError>,
+        join: fn(Vec<Node>) -> Node,
+    ) -> Result<Sub, FilterError> {
+        let (first, mut depth) = operand(self)?;
+        if *self.peek() != op {
+            return Ok((first, depth));
+        }
+        let mut list = vec![first];
         while *self.peek() == op {
             self.pos += 1;
-            left = join(Box::new(left), Box::new(operand(self)?));
+            let (next, d) = operand(self)?;
+            depth = depth.max(d);
+            list.push(next);
         }
-        Ok(left)
+        Ok((join(list), depth + 1))
     }
 
-    fn cmp(&mut self) -> Result<Node, FilterError> {
-        let mut left = self.unary()?;
+    /// Comparisons are left-associative: `a == b == c` nests to the left,
+    /// one level per operator.
+    fn cmp(&mut self) -> Result<Sub, FilterError> {
+        let (mut left, mut depth) = self.unary()?;
         while let Tok::Cmp(op) = *self.peek() {
             self.pos += 1;
             let at = self.toks[self.pos].1;
-            let right = self.unary()?;
+            let (right, d) = self.unary()?;
+            depth = depth.max(d) + 1;
+            if depth > MAX_DEPTH {
+                return Err(syntax(TOO_DEEP, at));
+            }
             left = match op {
                 Op::Re | Op::NotRe => {
                     let pattern = match right {
@@ -332,26 +385,53 @@ impl Parser<'_> {
                 _ => Node::Cmp(op, Box::new(left), Box::new(right)),
             };
         }
-        Ok(left)
+        Ok((left, depth))
     }
 
-    fn unary(&mut self) -> Result<Node, FilterError> {
-        if *self.peek() == Tok::Not {
-            self.pos += 1;
-            return Ok(Node::Not(Box::new(self.unary()?)));
+    fn unary(&mut self) -> Result<Sub, FilterError> {
+        if *self.peek() != Tok::Not {
+            return self.primary();
         }
-        self.primary()
+        // a run of `!` without recursion; it counts toward the nesting of
+        // what follows
+        let mut nots = 0;
+        while *self.peek() == Tok::Not {
+            if self.nesting + nots >= MAX_DEPTH {
+                return Err(self.too_deep());
+            }
+            nots += 1;
+            self.pos += 1;
+        }
+        self.nesting += nots;
+        let inner = self.primary();
+        self.nesting -= nots;
+        let (mut node, depth) = inner?;
+        for _ in 0..nots {
+            node = Node::Not(Box::new(node));
+        }
+        let depth = depth + nots;
+        if depth > MAX_DEPTH {
+            return Err(self.too_deep());
+        }
+        Ok((node, depth))
     }
 
-    fn primary(&mut self) -> Result<Node, FilterError> {
+    fn primary(&mut self) -> Result<Sub, FilterError> {
         let node = match self.peek().clone() {
             Tok::LParen => {
+                if self.nesting >= MAX_DEPTH {
+                    return Err(self.too_deep());
+                }
                 self.pos += 1;
-                let inner = self.or()?;
+                self.nesting += 1;
+                let inner = self.or();
+                self.nesting -= 1;
+                let inner = inner?;
                 if *self.peek() != Tok::RParen {
                     return Err(self.unexpected());
                 }
-                inner
+                self.pos += 1;
+                return Ok(inner);
             }
             Tok::Int(n) => Node::Int(n),
             Tok::Float(x) => Node::Float(x),
@@ -367,7 +447,8 @@ impl Parser<'_> {
             _ => return Err(self.unexpected()),
         };
         self.pos += 1;
-        Ok(node)
+        // a leaf: depth counts the operators above it
+        Ok((node, 0))
     }
 }
 
@@ -528,8 +609,8 @@ impl Filter {
     /// unknown column).
     pub fn parse(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Filter, FilterError> {
         let toks = lex(expr)?;
-        let mut p = Parser { toks, pos: 0, resolve, holders: Vec::new() };
-        let root = p.or()?;
+        let mut p = Parser { toks, pos: 0, resolve, holders: Vec::new(), nesting: 0 };
+        let (root, _) = p.or()?;
         if *p.peek() != Tok::Eof {
             return Err(p.unexpected());
         }
@@ -549,8 +630,8 @@ impl Filter {
 
 fn eval<'c>(node: &Node, cell: &mut dyn FnMut(usize) -> Cell<'c>) -> Val<'c> {
     match node {
-        Node::Or(a, b) => Val::Bool(eval(a, cell).truth() || eval(b, cell).truth()),
-        Node::And(a, b) => Val::Bool(eval(a, cell).truth() && eval(b, cell).truth()),
+        Node::Or(list) => Val::Bool(list.iter().any(|n| eval(n, cell).truth())),
+        Node::And(list) => Val::Bool(list.iter().all(|n| eval(n, cell).truth())),
         Node::Not(a) => Val::Bool(!eval(a, cell).truth()),
         Node::Holder(id) => {
             let c = cell(*id);
@@ -636,6 +717,8 @@ const MAX_REGEX_NODES: u64 = 1 << 20;
 /// repetitions grow exponentially: `a` followed by 60 `+` asks for more
 /// memory than there is, and the process dies of it instead of failing.
 /// Brackets and escapes count as one node; the bound is deliberately rough.
+/// Groups nested deeper than [`MAX_DEPTH`] count as too big: regcomp
+/// parses them by recursion, and some 30,000 of them overflow its stack.
 fn compiled_size(pattern: &[u8]) -> u64 {
     // per open group: (nodes so far, nodes of the last atom)
     let mut frames: Vec<(u64, u64)> = vec![(0, 0)];
@@ -680,6 +763,7 @@ fn compiled_size(pattern: &[u8]) -> u64 {
                 }
                 atom(&mut frames, 1);
             }
+            b'(' if frames.len() > MAX_DEPTH => return u64::MAX,
             b'(' => frames.push((0, 0)),
             b')' if frames.len() > 1 => {
                 let (n, _) = frames.pop().expect("a group");
@@ -719,7 +803,7 @@ impl Regex {
         if compiled_size(pattern) > MAX_REGEX_NODES {
             return Err(format!(
                 "invalid regular expression '{}': Regular expression too big",
-                String::from_utf8_lossy(pattern)
+                nsutils_common::bytes::Raw(pattern)
             ));
         }
         // SAFETY: an all-zero regex_t is a valid argument for regcomp to fill.
@@ -733,8 +817,8 @@ impl Regex {
             let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
             return Err(format!(
                 "invalid regular expression '{}': {}",
-                String::from_utf8_lossy(pattern),
-                String::from_utf8_lossy(&buf[..end])
+                nsutils_common::bytes::Raw(pattern),
+                nsutils_common::bytes::Raw(&buf[..end])
             ));
         }
         Ok(Regex { re })
@@ -894,6 +978,9 @@ mod tests {
         assert!(m.starts_with("invalid regular expression '(': "), "{m}");
         assert_eq!(off, 11);
         assert_eq!(FilterError::pointer("NS ==", 5), "    NS ==\n         ^");
+        // found by tests/tests/hostile_limits.rs: a width past 65535 panicked
+        let long = "'".repeat(100_000);
+        assert!(FilterError::pointer(&long, 99_999).ends_with(&format!("{}^", " ".repeat(99_999))));
     }
 
     #[test]
@@ -912,6 +999,80 @@ mod tests {
         }
         assert!(compiled_size(b"a{1000}") > 1000);
         assert!(compiled_size(b"(a+)+") < compiled_size(b"((a+)+)+"));
+    }
+
+    #[test]
+    fn nesting_beyond_the_bound_is_refused_with_upstreams_message_not_a_crash() {
+        // each of these overflowed the stack (parse, evaluation or drop)
+        let nested = |open: &str, close: &str, n: usize| format!("{}NS{}", open.repeat(n), close.repeat(n));
+        for (expr, n) in [
+            (nested("(", ")", MAX_DEPTH), true),
+            (nested("(", ")", MAX_DEPTH + 1), false),
+            (nested("(", ")", 7000), false),
+            (nested("!", "", MAX_DEPTH), true),
+            (nested("!", "", MAX_DEPTH + 1), false),
+            (nested("!", "", 64 * 1024), false),
+            (nested("!(", ")", MAX_DEPTH / 2), true),
+            (nested("!(", ")", MAX_DEPTH / 2 + 1), false),
+            (nested("NS==", "", MAX_DEPTH), true),
+            (nested("NS==", "", MAX_DEPTH + 1), false),
+            (nested("1<", "", 64 * 1024), false),
+            (nested("(NS==", ")", 4000), false),
+        ] {
+            match parse(&expr) {
+                Ok(f) => {
+                    assert!(n, "{} bytes accepted", expr.len());
+                    f.matches(&mut |_| Cell { text: b"1", number: true });
+                }
+                Err(e) => {
+                    assert!(!n, "{} bytes: {e:?}", expr.len());
+                    assert!(
+                        matches!(e, FilterError::Syntax { ref message, .. } if message == "memory exhausted"),
+                        "{e:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn flat_chains_of_any_length_parse_evaluate_and_drop() {
+        // 128 KiB, the most one argument can hold
+        let and = vec!["NS"; 32 * 1024].join("&&");
+        assert!(run(&and, NET));
+        assert!(!run(&format!("{and}&&PID==1"), NET));
+        let or = vec!["NS==1"; 20 * 1024].join(" || ");
+        assert!(!run(&or, NET));
+        assert!(run(&format!("{or} || TYPE=='net'"), NET));
+        let mixed = vec!["NS && !PID || NPROCS"; 6000].join(" || ");
+        assert!(run(&mixed, NET));
+    }
+
+    #[test]
+    fn regex_groups_nested_too_deep_are_refused() {
+        // some 30,000 groups overflowed regcomp's stack
+        let re = |n: usize| format!("COMMAND =~ '{}a{}'", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&re(MAX_DEPTH)).is_ok());
+        for n in [MAX_DEPTH + 1, 30_000, 60_000] {
+            let (m, _) = err(&re(n));
+            assert!(m.ends_with(": Regular expression too big"), "{n}");
+        }
+    }
+
+    #[test]
+    fn strings_carry_raw_bytes() {
+        // option values reach the parser with non-UTF-8 bytes escaped
+        let expr = format!(
+            "COMMAND == '{}' && COMMAND =~ '^a{}'",
+            nsutils_common::bytes::text(b"a\xffb"),
+            nsutils_common::bytes::text(b"\xff")
+        );
+        let f = parse(&expr).unwrap();
+        assert!(f.matches(&mut |_| Cell { text: b"a\xffb", number: false }));
+        assert!(!f.matches(&mut |_| Cell { text: "a\u{10FFFF}b".as_bytes(), number: false }));
+        let bad = nsutils_common::bytes::text(b"NS == 1 'x\xff'");
+        let (m, _) = err(&format!("{bad} &&"));
+        assert_eq!(nsutils_common::bytes::to_bytes(&m), &b"syntax error, unexpected string \"x\xff\""[..]);
     }
 
     #[test]

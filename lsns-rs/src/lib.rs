@@ -11,7 +11,7 @@
 
 use std::ffi::OsString;
 
-use nsutils_common::Result;
+use nsutils_common::{prog, Result};
 
 pub mod columns;
 pub mod filter;
@@ -23,15 +23,14 @@ mod scan;
 
 pub use options::SPEC;
 
-/// The clap `Command` of `lsns-rs` (for man pages, completions and tests).
-pub fn cli() -> clap::Command {
-    SPEC.to_clap()
-}
-
 /// Run `lsns-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
-    match options::parse(&args)? {
-        options::Action::Exit(code) => Ok(code),
+    prog::run_tool(&SPEC, &args, options::Builder::default(), execute)
+}
+
+/// Carry out what the command line asks for.
+fn execute(action: options::Action) -> Result<i32> {
+    match action {
         options::Action::ListColumns { format } => output::list_columns(format),
         options::Action::List(plan) => output::list(&plan),
     }

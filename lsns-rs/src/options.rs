@@ -2,42 +2,86 @@
 //! turns into, with every implication resolved (`-r` implies `-W`, `-t net`
 //! adds NETNSID and NSFS to the defaults, `--output-all` and `-l` flatten
 //! the default process tree, an explicit `-T` wins over both, …).
+//!
+//! [`Builder`] is the body of util-linux's getopt loop: values, exclusive
+//! pairs and filter syntax are checked as the loop meets them; the column
+//! list, the filter's column names and the namespace operand after it.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 
-use nsutils_common::cli::{Matched, Mode, Opt, Spec};
-use nsutils_common::ns::NsType;
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::ns::{NsSet, NsType};
 use nsutils_common::parse::{parse_i32, parse_u64, NumError};
 use nsutils_common::table::Format;
-use nsutils_common::{prog, Error, Result};
+use nsutils_common::{Error, Result};
 
 use crate::columns::{add_list, Col};
 use crate::filter::{Filter, FilterError};
 
-const OPTS: &[Opt] = &[
-    Opt::flag("json", Some('J'), "print the table as JSON"),
-    Opt::flag("list", Some('l'), "flat list instead of the process tree"),
-    Opt::flag("noheadings", Some('n'), "leave out the header line"),
-    Opt::required("output", Some('o'), "<list>", "columns to print (a leading '+' adds to the defaults)"),
-    Opt::flag("output-all", None, "print every column"),
-    Opt::flag("persistent", Some('P'), "only namespaces no process is in"),
-    Opt::required("task", Some('p'), "<pid>", "only the namespaces of this process"),
-    Opt::required("filter", Some('Q'), "<expr>", "only rows for which the expression is true"),
-    Opt::flag("raw", Some('r'), "raw format: one space between cells, blanks escaped"),
-    Opt::flag("notruncate", Some('u'), "never shorten the COMMAND column"),
-    Opt::flag("nowrap", Some('W'), "NSFS on one line, paths joined with commas"),
+/// The options of `lsns-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-J`, `--json`.
+    Json,
+    /// `-l`, `--list`.
+    List,
+    /// `-n`, `--noheadings`.
+    Noheadings,
+    /// `-o`, `--output`.
+    Output,
+    /// `--output-all`.
+    OutputAll,
+    /// `-P`, `--persistent`.
+    Persistent,
+    /// `-p`, `--task`.
+    Task,
+    /// `-Q`, `--filter`.
+    Filter,
+    /// `-r`, `--raw`.
+    Raw,
+    /// `-u`, `--notruncate`.
+    Notruncate,
+    /// `-W`, `--nowrap`.
+    Nowrap,
+    /// `-t`, `--type`.
+    Type,
+    /// `-T`, `--tree[=REL]`.
+    Tree,
+    /// `-H`, `--list-columns`.
+    ListColumns,
+}
+
+const OPTS: &[Opt<Id>] = &[
+    Opt::flag(Id::Json, Some('J'), "json", "print the table as JSON"),
+    Opt::flag(Id::List, Some('l'), "list", "flat list instead of the process tree"),
+    Opt::flag(Id::Noheadings, Some('n'), "noheadings", "leave out the header line"),
+    Opt::required(Id::Output, Some('o'), "output", "<list>", "columns to print (a leading '+' adds to the defaults)"),
+    Opt::flag(Id::OutputAll, None, "output-all", "print every column"),
+    Opt::flag(Id::Persistent, Some('P'), "persistent", "only namespaces no process is in"),
+    Opt::required(Id::Task, Some('p'), "task", "<pid>", "only the namespaces of this process"),
+    Opt::required(Id::Filter, Some('Q'), "filter", "<expr>", "only rows for which the expression is true"),
+    Opt::flag(Id::Raw, Some('r'), "raw", "raw format: one space between cells, blanks escaped"),
+    Opt::flag(Id::Notruncate, Some('u'), "notruncate", "never shorten the COMMAND column"),
+    Opt::flag(Id::Nowrap, Some('W'), "nowrap", "NSFS on one line, paths joined with commas"),
     Opt::required(
-        "type",
+        Id::Type,
         Some('t'),
+        "type",
         "<name>",
         "only this namespace type (mnt, net, ipc, user, pid, uts,\ncgroup, time); may be repeated",
     ),
-    Opt::optional("tree", Some('T'), "<rel>", "namespace tree by relation: owner (default),\nparent, or process"),
-    Opt::flag("list-columns", Some('H'), "describe the columns and exit").in_section(1),
+    Opt::optional(
+        Id::Tree,
+        Some('T'),
+        "tree",
+        "<rel>",
+        "namespace tree by relation: owner (default),\nparent, or process",
+    ),
+    Opt::flag(Id::ListColumns, Some('H'), "list-columns", "describe the columns and exit").in_section(1),
 ];
 
 /// The command line of `lsns-rs`.
-pub const SPEC: Spec = Spec {
+pub const SPEC: Spec<Id> = Spec {
     name: "lsns-rs",
     usage: &["[options] [<namespace>]"],
     about: "List the namespaces of the system: the processes in them, and those\nheld open by a file descriptor, a socket or a bind mount.",
@@ -70,8 +114,8 @@ pub struct Plan {
     pub headings: bool,
     /// The output columns, in order.
     pub columns: Vec<Col>,
-    /// Which namespace types to list, indexed like [`NsType::ALL`].
-    pub types: [bool; 8],
+    /// Which namespace types to list.
+    pub types: NsSet,
     /// `-p PID`.
     pub task: Option<i32>,
     /// The namespace operand: list the processes of this namespace.
@@ -98,48 +142,19 @@ pub enum Action {
         /// Table, raw or JSON.
         format: Format,
     },
-    /// `--help`/`--version` printed, or a failure already reported:
-    /// exit with this status.
-    Exit(i32),
 }
 
 /// Pairs of options that cannot be combined, as upstream's table.
-const EXCLUSIVE: [[&str; 2]; 2] = [["json", "raw"], ["persistent", "task"]];
+const EXCLUSIVE: [[Id; 2]; 2] = [[Id::Json, Id::Raw], [Id::Persistent, Id::Task]];
 
-fn long_name(id: &str) -> &str {
-    OPTS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or(id)
+fn long_name(id: Id) -> &'static str {
+    OPTS.iter().find(|o| o.id == id).and_then(|o| o.long).unwrap_or("")
 }
 
-/// Turn the arguments into an [`Action`], handling options in command-line
-/// order like upstream's getopt loop: the first bad option value or
-/// exclusive pair is reported, `--help`/`--version` act when reached.
-pub fn parse(args: &[OsString]) -> Result<Action> {
-    let parsed = match SPEC.parse(args) {
-        Ok(p) => p,
-        Err(syntax) => {
-            // upstream reports a bad value of an earlier option before a
-            // later syntax error: check the longest prefix that parses
-            for end in (0..args.len()).rev() {
-                if let Ok(p) = SPEC.parse(&args[..end]) {
-                    Raw::default().take(&p.opts)?;
-                    break;
-                }
-            }
-            return Err(syntax);
-        }
-    };
-    let mut raw = Raw::default();
-    if let Some(info) = raw.take(&parsed.opts)? {
-        let text = if info == "help" { SPEC.help_text(prog::name()) } else { SPEC.version_text(prog::name()) };
-        prog::print_stdout(&text)?;
-        return Ok(Action::Exit(0));
-    }
-    raw.finish(&parsed.operands)
-}
-
-/// Options as given, before the checks that happen after the option loop.
+/// The option stage of `lsns-rs`: options as util-linux's loop meets them
+/// ([`Build::take`]), then the checks after it ([`Build::finish`]).
 #[derive(Debug, Default)]
-struct Raw {
+pub struct Builder {
     json: bool,
     raw: bool,
     list: bool,
@@ -148,66 +163,74 @@ struct Raw {
     output_all: bool,
     persistent: bool,
     task: Option<i32>,
-    filter: Option<String>,
+    /// `-Q`: the filter, or the first column name it uses that does not exist.
+    filter: Option<std::result::Result<Filter, String>>,
     notruncate: bool,
     nowrap: bool,
-    types: [bool; 8],
-    any_type: bool,
+    types: NsSet,
     tree: Option<Tree>,
     list_columns: bool,
+    /// The first option seen of each [`EXCLUSIVE`] pair.
+    exclusive_seen: [Option<Id>; EXCLUSIVE.len()],
 }
 
-impl Raw {
-    /// Take options in order; returns `Some("help"|"version")` when one of
-    /// those is reached.
-    fn take(&mut self, opts: &[Matched]) -> Result<Option<&'static str>> {
-        let mut seen: [Option<&str>; EXCLUSIVE.len()] = [None; EXCLUSIVE.len()];
-        for m in opts {
-            for (group, first) in EXCLUSIVE.iter().zip(seen.iter_mut()) {
-                if group.contains(&m.id) {
-                    match first {
-                        None => *first = Some(m.id),
-                        Some(f) if *f != m.id => {
-                            return Err(Error::msg(format!(
-                                "options --{} and --{} cannot be combined",
-                                long_name(group[0]),
-                                long_name(group[1])
-                            )));
-                        }
-                        _ => {}
-                    }
-                }
+impl Builder {
+    /// util-linux's check of its exclusive pairs, as each option is met.
+    fn check_exclusive(&mut self, id: Id) -> Result<()> {
+        for (pair, first) in EXCLUSIVE.iter().zip(self.exclusive_seen.iter_mut()) {
+            if !pair.contains(&id) {
+                continue;
             }
-            let v = m.value_str();
-            match m.id {
-                "help" => return Ok(Some("help")),
-                "version" => return Ok(Some("version")),
-                "json" => self.json = true,
-                "raw" => self.raw = true,
-                "list" => self.list = true,
-                "noheadings" => self.noheadings = true,
-                "output" => self.output = Some(v),
-                "output-all" => self.output_all = true,
-                "persistent" => self.persistent = true,
-                "task" => self.task = Some(parse_pid(&v)?),
-                "filter" => self.filter = Some(v),
-                "notruncate" => self.notruncate = true,
-                "nowrap" => self.nowrap = true,
-                "list-columns" => self.list_columns = true,
-                "type" => {
-                    let t = NsType::from_name(&v).ok_or_else(|| Error::msg(format!("unknown namespace type: {v}")))?;
-                    self.types[t as usize] = true;
-                    self.any_type = true;
+            match first {
+                None => *first = Some(id),
+                Some(f) if *f != id => {
+                    return Err(Error::msg(format!(
+                        "options --{} and --{} cannot be combined",
+                        long_name(pair[0]),
+                        long_name(pair[1])
+                    )));
                 }
-                "tree" => self.tree = Some(parse_tree(m.value.as_ref().map(|_| v.as_str()))?),
-                other => unreachable!("option {other} not handled"),
+                Some(_) => {}
             }
         }
-        Ok(None)
+        Ok(())
+    }
+}
+
+impl Build<Id> for Builder {
+    type Plan = Action;
+
+    fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
+        self.check_exclusive(id)?;
+        let v = cli::text(value);
+        match id {
+            Id::Json => self.json = true,
+            Id::Raw => self.raw = true,
+            Id::List => self.list = true,
+            Id::Noheadings => self.noheadings = true,
+            Id::Output => self.output = Some(v),
+            Id::OutputAll => self.output_all = true,
+            Id::Persistent => self.persistent = true,
+            Id::Task => self.task = Some(parse_pid(&v)?),
+            Id::Filter => {
+                // util-linux parses the expression in its loop and looks
+                // its column names up after it
+                self.filter = Some(parse_filter(&v)?);
+            }
+            Id::Notruncate => self.notruncate = true,
+            Id::Nowrap => self.nowrap = true,
+            Id::ListColumns => self.list_columns = true,
+            Id::Type => {
+                let t = NsType::from_name(&v).ok_or_else(|| Error::msg(format!("unknown namespace type: {v}")))?;
+                self.types.insert(t);
+            }
+            Id::Tree => self.tree = Some(parse_tree(value.map(|_| v.as_str()))?),
+        }
+        Ok(())
     }
 
     /// The checks upstream makes after its option loop, in its order.
-    fn finish(self, operands: &[OsString]) -> Result<Action> {
+    fn finish(self, operands: Vec<OsString>) -> Result<Action> {
         let format = match (self.json, self.raw) {
             (true, _) => Format::Json,
             (_, true) => Format::Raw,
@@ -224,12 +247,13 @@ impl Raw {
             Some(o) => Some(parse_u64(o, 10).map_err(|e| e.to_error("invalid namespace argument", o))?),
             None => None,
         };
-        let types = if self.any_type { self.types } else { [true; 8] };
+        let any_type = !self.types.is_empty();
+        let types = if any_type { self.types } else { NsSet::ALL };
         let mut columns = Vec::new();
         if self.output_all {
             columns.extend(Col::ALL);
         } else if self.output.as_deref().map_or(true, |o| o.starts_with('+')) {
-            columns = default_columns(namespace.is_some(), self.any_type && self.types[NsType::Net as usize]);
+            columns = default_columns(namespace.is_some(), self.types.contains(NsType::Net));
         }
         if let Some(list) = &self.output {
             if let Err(e) = add_list(list, &mut columns) {
@@ -238,8 +262,12 @@ impl Raw {
                 return Err(Error::msg(e.unwrap_or_else(|| format!("failed to parse column list: '{list}'"))));
             }
         }
-        let filter = match &self.filter {
-            Some(expr) => Some(parse_filter(expr)?),
+        let filter = match self.filter {
+            Some(Ok(filter)) => Some(filter),
+            Some(Err(name)) => {
+                nsutils_common::error::warn(format!("unknown column: {name}"));
+                return Err(Error::msg("failed to initialize filter"));
+            }
             None => None,
         };
         let tree = match (self.tree, namespace.is_some()) {
@@ -298,24 +326,40 @@ fn parse_tree(v: Option<&str>) -> Result<Tree> {
     }
 }
 
-/// `-Q EXPR` over every column (shown or not).
-fn parse_filter(expr: &str) -> Result<Filter> {
-    let resolve = |name: &str| Col::from_name(name).map(|c| c as usize);
-    Filter::parse(expr, &resolve).map_err(|e| match e {
-        FilterError::UnknownColumn(name) => {
-            nsutils_common::error::warn(format!("unknown column: {name}"));
-            Error::msg("failed to initialize filter")
+/// `-Q EXPR` over every column (shown or not), parsed once (regular
+/// expressions are compiled as it is parsed). A syntax error is an error
+/// now; an unknown column name is given back, for the check after the loop.
+fn parse_filter(expr: &str) -> Result<std::result::Result<Filter, String>> {
+    let unknown = std::cell::RefCell::new(None);
+    let resolve = |name: &str| {
+        // an unknown name stands for a column no row has until the check
+        // after the loop refuses the filter
+        Col::from_name(name).map(|c| c as usize).or_else(|| {
+            unknown.borrow_mut().get_or_insert_with(|| name.to_string());
+            Some(usize::MAX)
+        })
+    };
+    match Filter::parse(expr, &resolve) {
+        Ok(filter) => Ok(unknown.into_inner().map_or(Ok(filter), Err)),
+        Err(FilterError::Syntax { message, offset }) => {
+            Err(Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset))))
         }
-        FilterError::Syntax { message, offset } => {
-            Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset)))
-        }
-    })
+        // the resolver knows every name
+        Err(FilterError::UnknownColumn(name)) => Ok(Err(name)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
+
+    fn parse(args: &[OsString]) -> Result<Action> {
+        match SPEC.build(args, Builder::default())? {
+            Outcome::Run(action) => Ok(action),
+            other => panic!("{args:?}: {other:?}"),
+        }
+    }
 
     fn plan(args: &[&str]) -> Plan {
         match parse(&os_args(args)).unwrap_or_else(|e| panic!("{args:?}: {e}")) {
@@ -334,7 +378,7 @@ mod tests {
         assert_eq!(p.columns, vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User, Col::Command]);
         assert_eq!(p.tree, Tree::Process);
         assert_eq!(p.format, Format::Table);
-        assert!(p.types.iter().all(|&t| t));
+        assert_eq!(p.types, NsSet::ALL);
         assert!(p.headings && !p.nowrap && !p.notruncate && p.filter.is_none());
     }
 
@@ -345,8 +389,7 @@ mod tests {
             p.columns,
             vec![Col::Ns, Col::Type, Col::Nprocs, Col::Pid, Col::User, Col::Netnsid, Col::Nsfs, Col::Command]
         );
-        assert_eq!(p.types.iter().filter(|&&t| t).count(), 2);
-        assert!(p.types[NsType::Net as usize] && p.types[NsType::User as usize]);
+        assert_eq!(p.types, NsSet::from_iter([NsType::Net, NsType::User]));
         assert_eq!(plan(&["-t", "user"]).columns.len(), 6);
     }
 
@@ -417,6 +460,27 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_value_comes_before_a_later_bad_option() {
+        for (args, message) in [
+            (&["-p", "abc", "--bogus"][..], "invalid PID argument: 'abc'"),
+            (&["-Tfoo", "-Y"], "unknown tree type: foo"),
+            (&["-t", "foo", "--bogus"], "unknown namespace type: foo"),
+            (&["-P", "-p", "1", "--bogus"], "options --persistent and --task cannot be combined"),
+            (
+                &["-Q", "NS ==", "--bogus"],
+                "failed to parse \"NS ==\": syntax error, unexpected end of file\n    NS ==\n         ^",
+            ),
+        ] {
+            assert_eq!(error(args), message, "{args:?}");
+        }
+        // the column list, the filter's column names and the operand are
+        // checked after the loop
+        for args in [&["-o", "foo", "--bogus"][..], &["-Q", "FOO == 1", "--bogus"], &["abc", "--bogus"]] {
+            assert_eq!(error(args), "unrecognized option '--bogus'", "{args:?}");
+        }
+    }
+
+    #[test]
     fn raw_implies_nowrap() {
         let p = plan(&["-r"]);
         assert!(p.nowrap && p.format == Format::Raw);
@@ -429,6 +493,10 @@ mod tests {
         assert!(matches!(parse(&os_args(&["-H", "abc"])).unwrap(), Action::ListColumns { format: Format::Table }));
         assert!(plan(&["-Q", "NS == 1"]).filter.is_some());
         assert_eq!(error(&["-Q", "FOO == 1"]), "failed to initialize filter");
+        // a syntax error after an unknown name is still a syntax error, found in the loop
+        assert!(error(&["-Q", "FOO == 1 )", "--bogus"]).starts_with("failed to parse \"FOO == 1 )\""));
+        // the last -Q wins
+        assert!(plan(&["-Q", "FOO == 1", "-Q", "NS == 1"]).filter.is_some());
         assert_eq!(
             error(&["-Q", "NS =="]),
             "failed to parse \"NS ==\": syntax error, unexpected end of file\n    NS ==\n         ^"

@@ -215,6 +215,7 @@ pub fn list(plan: &Plan) -> Result<i32> {
                 d.scan_fds_only();
                 d.discover_persistent();
             }
+            d.check()?;
             let Some(ns) = d.find(target) else {
                 return Err(Error::msg(format!("not found namespace: {target}")));
             };
@@ -268,6 +269,9 @@ pub fn list(plan: &Plan) -> Result<i32> {
             }
         }
     }
+    // an incomplete scan is an error, not a shorter list
+    d.check()?;
+    cells.names.check()?;
     let st = style(plan.format, plan.headings, JSON_ROOT);
     print(&t, &st)?;
     Ok(d.status)

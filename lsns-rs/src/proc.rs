@@ -8,6 +8,24 @@ use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
+/// Whether a failed look at a process's `/proc` entries means only that
+/// the process is gone (ENOENT, ESRCH) or not ours to look at (EACCES):
+/// such a process is skipped without a word, as upstream does. Anything
+/// else (EMFILE above all) would drop rows or cells without saying so,
+/// and is an error.
+pub fn gone_or_hidden(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::ENOENT | libc::ESRCH | libc::EACCES))
+}
+
+/// Whether an error is our own process running out of something
+/// (descriptors, memory, buffers): for calls whose other failures only say
+/// that the file is not what we look for (a descriptor number reused by a
+/// socket, a file on a dead FUSE mount), this is the one that must not be
+/// taken for "not a namespace".
+pub fn exhausted(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOMEM | libc::ENOBUFS))
+}
+
 /// `openat(2)` with `O_CLOEXEC`; `path` must end with a NUL byte.
 pub fn openat(dir: BorrowedFd<'_>, path: &[u8], flags: libc::c_int) -> io::Result<OwnedFd> {
     let c = CStr::from_bytes_with_nul(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
@@ -71,13 +89,14 @@ pub struct Dir {
     len: usize,
     short_read_ends: bool,
     at_end: bool,
+    error: Option<io::Error>,
 }
 
 impl Dir {
     /// List the directory `fd` (opened with `O_DIRECTORY`).
     pub fn new(fd: OwnedFd, buf: Vec<u8>) -> Dir {
         let buf = if buf.len() < 4096 { vec![0u8; 32 * 1024] } else { buf };
-        Dir { fd, buf, pos: 0, len: 0, short_read_ends: false, at_end: false }
+        Dir { fd, buf, pos: 0, len: 0, short_read_ends: false, at_end: false, error: None }
     }
 
     /// Treat a `getdents64` result that leaves room for another entry as
@@ -89,7 +108,7 @@ impl Dir {
     }
 
     /// The next entry's name (without `.` and `..`), or `None` at the end
-    /// (also after an error: a vanished process's directory just ends).
+    /// (also after an error, which [`Dir::error`] then holds).
     pub fn next_name(&mut self) -> Option<&[u8]> {
         loop {
             if self.pos >= self.len {
@@ -100,7 +119,16 @@ impl Dir {
                 let n = unsafe {
                     libc::syscall(libc::SYS_getdents64, self.fd.as_raw_fd(), self.buf.as_mut_ptr(), self.buf.len())
                 };
-                if n <= 0 {
+                if n < 0 {
+                    let e = io::Error::last_os_error();
+                    if e.kind() == io::ErrorKind::Interrupted {
+                        continue;
+                    }
+                    self.error = Some(e);
+                    self.at_end = true;
+                    return None;
+                }
+                if n == 0 {
                     return None;
                 }
                 self.pos = 0;
@@ -120,6 +148,11 @@ impl Dir {
                 return Some(&self.buf[start..end]);
             }
         }
+    }
+
+    /// The error that ended the listing early, if one did.
+    pub fn error(&mut self) -> Option<io::Error> {
+        self.error.take()
     }
 
     /// Give the buffer back for reuse.

@@ -12,15 +12,18 @@
 //! Everything else is read lazily, once, and only when a column or the
 //! filter needs it: a process's parent, owner and command line; a
 //! namespace's parent and owner (`ioctl_ns(2)`), its NETNSID (netlink) and
-//! its owner's uid. Processes that vanish or cannot be read are skipped
-//! without a word, as upstream.
+//! its owner's uid. Processes that vanish or are not ours to read are
+//! skipped without a word, as upstream ([`procfs::gone_or_hidden`]). Any
+//! other failure (running out of descriptors above all) is kept as the
+//! run's error ([`Discovery::check`]): upstream then prints an empty or
+//! partial list with status 0, which reads as "no namespaces".
 
 use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
-use nsutils_common::ns::{NsFile, NsType, PidFd};
-use nsutils_common::{mountinfo, sys};
+use nsutils_common::ns::{NsFile, NsSet, NsType, PidFd};
+use nsutils_common::{mountinfo, sys, Error};
 
 use crate::netnsid::NsidQuery;
 use crate::proc::{self as procfs, Dir};
@@ -99,7 +102,7 @@ pub struct ProcInfo {
 /// The result of discovery plus lazy lookups.
 pub struct Discovery {
     proc_fd: OwnedFd,
-    types: [bool; 8],
+    types: NsSet,
     /// The namespaces found, in discovery order.
     pub nss: Vec<Ns>,
     index: HashMap<u64, usize>,
@@ -122,6 +125,9 @@ pub struct Discovery {
     path: Vec<u8>,
     buf: Vec<u8>,
     dirbuf: Vec<u8>,
+    /// The first failure that makes the answer incomplete; once set, the
+    /// scan stops and lookups give nothing.
+    failure: Option<Error>,
 }
 
 const S_IFMT: libc::mode_t = libc::S_IFMT;
@@ -135,7 +141,7 @@ const REOPEN: libc::c_int = libc::O_RDONLY | libc::O_NONBLOCK | libc::O_NOCTTY;
 impl Discovery {
     /// Open `/proc` for listing the namespaces of the `types` wanted
     /// (indexed like [`NsType::ALL`]).
-    pub fn new(types: [bool; 8]) -> io::Result<Discovery> {
+    pub fn new(types: NsSet) -> io::Result<Discovery> {
         let proc_fd =
             nsutils_common::ns::open_cloexec(std::path::Path::new("/proc"), libc::O_RDONLY | libc::O_DIRECTORY)?;
         // the nsfs device: every namespace file lives on it
@@ -160,7 +166,56 @@ impl Discovery {
             path: Vec::with_capacity(64),
             buf: Vec::new(),
             dirbuf: Vec::new(),
+            failure: None,
         })
+    }
+
+    /// The error that made the answer incomplete, if any: callers check
+    /// before they print (a partial list with status 0 would read as
+    /// "no such namespaces").
+    pub fn check(&mut self) -> nsutils_common::Result<()> {
+        match self.failure.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// Keep the first failure: `what` failed (a `/proc` path relative to
+    /// `/proc`, without its NUL) with `e`.
+    fn fail(&mut self, what: &str, e: &io::Error) {
+        if self.failure.is_none() {
+            self.failure = Some(Error::os(what, e));
+        }
+    }
+
+    fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// `Some(v)`, or `None` for a process that is gone or not ours, or
+    /// `None` with the failure kept for anything else.
+    fn skip_gone<T>(&mut self, r: io::Result<T>, what: impl FnOnce() -> String) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) if procfs::gone_or_hidden(&e) => None,
+            Err(e) => {
+                self.fail(&what(), &e);
+                None
+            }
+        }
+    }
+
+    /// `Some(v)`, or `None` when the file turned out to be something else,
+    /// or `None` with the failure kept when we ran out of something.
+    fn skip_other<T>(&mut self, r: io::Result<T>, what: impl FnOnce() -> String) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) if procfs::exhausted(&e) => {
+                self.fail(&what(), &e);
+                None
+            }
+            Err(_) => None,
+        }
     }
 
     /// The index of the namespace with inode `ino`.
@@ -190,7 +245,7 @@ impl Discovery {
     /// members of one namespace, `task` the namespaces of one process;
     /// `fds` also looks at every open descriptor (namespaces and sockets).
     pub fn scan_processes(&mut self, target: Option<u64>, task: Option<u32>, fds: bool) {
-        let enabled: Vec<NsType> = NsType::ALL.into_iter().filter(|t| self.types[*t as usize]).collect();
+        let enabled: Vec<NsType> = NsType::ALL.into_iter().filter(|t| self.types.contains(*t)).collect();
         // one open of /proc/PID/ns pays off from three lookups on
         let use_nsdir = enabled.len() >= 3;
         let names: Vec<Vec<u8>> = enabled
@@ -203,12 +258,12 @@ impl Discovery {
             })
             .collect();
         let mut cache: Vec<(u64, usize)> = vec![(0, 0); enabled.len()];
-        let Ok(list_fd) = procfs::openat(self.proc_fd.as_fd(), b".\0", libc::O_RDONLY | libc::O_DIRECTORY) else {
-            return;
-        };
-        let mut dir = Dir::new(list_fd, Vec::new());
+        let Some(mut dir) = self.list_proc() else { return };
         let mut inos = vec![0u64; enabled.len()];
         while let Some(name) = dir.next_name() {
+            if self.failed() {
+                break;
+            }
             let Some(pid) = procfs::parse_decimal(name) else { continue };
             inos.iter_mut().for_each(|i| *i = 0);
             // The directory we hold (/proc/PID/ns, else /proc/PID) keeps
@@ -216,11 +271,14 @@ impl Discovery {
             // procfs drops unused pid dentries at once, and rebuilding them
             // costs more than the open.
             let held = procfs::pid_path(&mut self.path, pid, if use_nsdir { b"ns" } else { b"" });
-            let Ok(held) = procfs::openat(self.proc_fd.as_fd(), held, libc::O_PATH | libc::O_DIRECTORY) else {
+            let held = procfs::openat(self.proc_fd.as_fd(), held, libc::O_PATH | libc::O_DIRECTORY);
+            let Some(held) = self.skip_gone(held, || format!("cannot open /proc/{pid}")) else {
                 continue; // gone, or not ours to look at
             };
             for (k, n) in names.iter().enumerate() {
-                if let Ok(st) = procfs::statat(held.as_fd(), n) {
+                // ENOENT is also a type the kernel lacks
+                let st = procfs::statat(held.as_fd(), n);
+                if let Some(st) = self.skip_gone(st, || format!("cannot stat /proc/{pid}/ns/{}", enabled[k])) {
                     inos[k] = st.st_ino;
                 }
             }
@@ -257,21 +315,42 @@ impl Discovery {
                 self.scan_fds(pid, dir, fd);
             }
         }
-        self.dirbuf = dir.into_buf();
+        self.end_of_proc(dir);
         self.members.sort_unstable();
+    }
+
+    /// Start listing `/proc` (`None`: failed, and the failure kept).
+    fn list_proc(&mut self) -> Option<Dir> {
+        let list_fd = procfs::openat(self.proc_fd.as_fd(), b".\0", libc::O_RDONLY | libc::O_DIRECTORY);
+        match list_fd {
+            // a buffer of its own: scan_fds lends self.dirbuf out meanwhile
+            Ok(fd) => Some(Dir::new(fd, Vec::new())),
+            Err(e) => {
+                self.fail("cannot open /proc", &e);
+                None
+            }
+        }
+    }
+
+    /// The listing of `/proc` is over: was it complete?
+    fn end_of_proc(&mut self, mut dir: Dir) {
+        if let Some(e) = dir.error() {
+            self.fail("cannot read /proc", &e);
+        }
     }
 
     /// Note the namespace and socket descriptors of one process.
     /// `fd_path` is the process's `fd` directory relative to `dir`.
     fn scan_fds(&mut self, pid: u32, dir: BorrowedFd<'_>, fd_path: &[u8]) {
-        let Ok(fd_dir) = procfs::openat(dir, fd_path, libc::O_RDONLY | libc::O_DIRECTORY) else {
+        let fd_dir = procfs::openat(dir, fd_path, libc::O_RDONLY | libc::O_DIRECTORY);
+        let Some(fd_dir) = self.skip_gone(fd_dir, || format!("cannot open /proc/{pid}/fd")) else {
             return;
         };
         let dir_raw = fd_dir.as_raw_fd();
         // procfs lists a process's descriptors until the buffer is full: a
         // short read is the end, and saves the getdents64 call saying so
         let mut dir = Dir::new(fd_dir, std::mem::take(&mut self.dirbuf)).short_read_ends();
-        let sockets = self.types[NsType::Net as usize];
+        let sockets = self.types.contains(NsType::Net);
         let mut name = [0u8; 16];
         while let Some(n) = dir.next_name() {
             let Some(fd) = procfs::parse_decimal(n) else { continue };
@@ -280,7 +359,11 @@ impl Discovery {
             let len = n.len() + 1;
             // SAFETY: the directory descriptor stays open inside `dir`.
             let dir_fd = unsafe { BorrowedFd::borrow_raw(dir_raw) };
-            let Ok(st) = procfs::statat(dir_fd, &name[..len]) else { continue };
+            // stat reaches the file's own filesystem (a FUSE server that is
+            // gone says ENOTCONN): only our own exhaustion is an error, any
+            // other failure means "neither a namespace nor a socket"
+            let st = procfs::statat(dir_fd, &name[..len]);
+            let Some(st) = self.skip_other(st, || format!("cannot stat /proc/{pid}/fd/{fd}")) else { continue };
             if st.st_dev == self.nsfs_dev && self.nsfs_dev != 0 {
                 if !self.index.contains_key(&st.st_ino) {
                     self.fd_candidates.entry(st.st_ino).or_insert((pid, fd));
@@ -289,23 +372,28 @@ impl Discovery {
                 self.sockets.entry(st.st_ino).or_insert((pid, fd));
             }
         }
+        if let Some(e) = dir.error() {
+            self.skip_gone::<()>(Err(e), || format!("cannot read /proc/{pid}/fd"));
+        }
         self.dirbuf = dir.into_buf();
     }
 
     /// Walk `/proc` again, looking only at descriptors (for a namespace
     /// operand that no process is in).
     pub fn scan_fds_only(&mut self) {
-        let Ok(list_fd) = procfs::openat(self.proc_fd.as_fd(), b".\0", libc::O_RDONLY | libc::O_DIRECTORY) else {
-            return;
-        };
-        let mut dir = Dir::new(list_fd, Vec::new());
+        let Some(mut dir) = self.list_proc() else { return };
         while let Some(name) = dir.next_name() {
+            if self.failed() {
+                break;
+            }
             let Some(pid) = procfs::parse_decimal(name) else { continue };
             let path = procfs::pid_path(&mut self.path, pid, b"");
-            if let Ok(pid_dir) = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY) {
+            let pid_dir = procfs::openat(self.proc_fd.as_fd(), path, libc::O_PATH | libc::O_DIRECTORY);
+            if let Some(pid_dir) = self.skip_gone(pid_dir, || format!("cannot open /proc/{pid}")) {
                 self.scan_fds(pid, pid_dir.as_fd(), b"fd\0");
             }
         }
+        self.end_of_proc(dir);
     }
 
     /// Read the nsfs mounts of `/proc/self/mountinfo` (once).
@@ -315,7 +403,8 @@ impl Discovery {
         }
         self.mountinfo_read = true;
         let mut buf = std::mem::take(&mut self.buf);
-        if procfs::read_at(self.proc_fd.as_fd(), b"self/mountinfo\0", &mut buf, 64 << 20).is_err() {
+        if let Err(e) = procfs::read_at(self.proc_fd.as_fd(), b"self/mountinfo\0", &mut buf, 64 << 20) {
+            self.fail("cannot read /proc/self/mountinfo", &e);
             return;
         }
         for line in buf.split(|&b| b == b'\n') {
@@ -340,18 +429,20 @@ impl Discovery {
         let mut fds: Vec<(u64, (u32, u32))> = self.fd_candidates.drain().collect();
         fds.sort_unstable();
         for (ino, (pid, fd)) in fds {
-            if self.index.contains_key(&ino) {
+            if self.index.contains_key(&ino) || self.failed() {
                 continue;
             }
             let path = procfs::pid_path(&mut self.path, pid, format!("fd/{fd}").as_bytes());
-            let Ok(f) = procfs::openat(self.proc_fd.as_fd(), path, REOPEN) else { continue };
+            // the number may have been reused by anything since the scan
+            let f = procfs::openat(self.proc_fd.as_fd(), path, REOPEN);
+            let Some(f) = self.skip_other(f, || format!("cannot open /proc/{pid}/fd/{fd}")) else { continue };
             let f = NsFile::from_fd(f);
             // the descriptor may have been closed and its number reused
             if !f.id().is_ok_and(|id| id.ino == ino) {
                 continue;
             }
             match f.ns_type() {
-                Ok(ty) if self.types[ty as usize] => {
+                Ok(ty) if self.types.contains(ty) => {
                     self.add(ino, ty, Holder::Fd { pid, fd });
                 }
                 _ => {}
@@ -361,12 +452,23 @@ impl Discovery {
         socks.sort_unstable_by_key(|(_, (pid, fd))| (*pid, *fd));
         let mut pidfd: Option<(u32, PidFd)> = None;
         for (_, (pid, fd)) in socks {
+            if self.failed() {
+                break;
+            }
             if pidfd.as_ref().map(|(p, _)| *p) != Some(pid) {
-                pidfd = PidFd::open(pid as i32).ok().map(|p| (pid, p));
+                // ESRCH: gone; EPERM/ENOSYS: a seccomp profile or an old
+                // kernel refuses pidfds, and sockets' namespaces stay unseen
+                // as upstream's do
+                let opened = PidFd::open(pid as i32);
+                pidfd = self.skip_other(opened, || format!("pidfd_open {pid}")).map(|p| (pid, p));
             }
             let Some((_, pfd)) = &pidfd else { continue };
-            let Ok(sock) = pfd.get_fd(fd as i32) else { continue };
-            let Ok(netns) = NsFile::of_socket(sock.as_fd()) else { continue };
+            // EBADF: closed since; EPERM: not ours to take (ptrace rules)
+            let sock = pfd.get_fd(fd as i32);
+            let Some(sock) = self.skip_other(sock, || format!("pidfd_getfd {pid} {fd}")) else { continue };
+            // EPERM: no CAP_NET_ADMIN over the socket's namespace
+            let netns = NsFile::of_socket(sock.as_fd());
+            let Some(netns) = self.skip_other(netns, || format!("SIOCGSKNS on /proc/{pid}/fd/{fd}")) else { continue };
             let Ok(id) = netns.id() else { continue };
             if !self.index.contains_key(&id.ino) {
                 self.add(id.ino, NsType::Net, Holder::Open(netns.into_fd()));
@@ -375,7 +477,7 @@ impl Discovery {
         let mut mounts: Vec<(u64, NsType)> = self.nsfs_types.iter().map(|(i, t)| (*i, *t)).collect();
         mounts.sort_unstable();
         for (ino, ty) in mounts {
-            if self.index.contains_key(&ino) || !self.types[ty as usize] {
+            if self.index.contains_key(&ino) || !self.types.contains(ty) {
                 continue;
             }
             let path = self.nsfs_paths[&ino][0].clone();
@@ -384,25 +486,28 @@ impl Discovery {
     }
 
     /// Open the namespace (for ioctls and netlink).
+    /// (`None` when it is no longer where it was; with the failure kept
+    /// when we ran out of descriptors.)
     fn open(&mut self, i: usize) -> Option<OwnedFd> {
         let ns = &self.nss[i];
         let ino = ns.ino;
-        let fd = match &ns.holder {
-            Holder::Open(fd) => return fd.try_clone().ok(),
+        let (opened, what) = match &ns.holder {
+            Holder::Open(fd) => (fd.try_clone(), "dup"),
             Holder::Mount(m) => {
                 use std::os::unix::ffi::OsStrExt;
                 let p = std::path::Path::new(std::ffi::OsStr::from_bytes(m));
-                nsutils_common::ns::open_cloexec(p, REOPEN).ok()?
+                (nsutils_common::ns::open_cloexec(p, REOPEN), "cannot open")
             }
             Holder::Processes => {
                 let path = procfs::pid_path(&mut self.path, ns.pid, format!("ns/{}", ns.ty).as_bytes());
-                procfs::openat(self.proc_fd.as_fd(), path, REOPEN).ok()?
+                (procfs::openat(self.proc_fd.as_fd(), path, REOPEN), "cannot open")
             }
             Holder::Fd { pid, fd } => {
                 let path = procfs::pid_path(&mut self.path, *pid, format!("fd/{fd}").as_bytes());
-                procfs::openat(self.proc_fd.as_fd(), path, REOPEN).ok()?
+                (procfs::openat(self.proc_fd.as_fd(), path, REOPEN), "cannot open")
             }
         };
+        let fd = self.skip_other(opened, || format!("{what} namespace {ino}"))?;
         // Since the scan the bind mount may have gone (leaving the plain file
         // under it), the descriptor may have been closed and its number
         // reused, the process may have exited and its PID been reused: only
@@ -420,7 +525,7 @@ impl Discovery {
         let relations = need.relations && !done.relations;
         let netnsid = need.netnsid && !done.netnsid && ty == NsType::Net;
         let owner_uid = need.owner_uid && !done.owner_uid && self.nss[i].nprocs == 0;
-        if !relations && !netnsid && !owner_uid {
+        if !relations && !netnsid && !owner_uid || self.failed() {
             return;
         }
         {
@@ -445,7 +550,8 @@ impl Discovery {
         }
         if netnsid {
             if self.nsid.is_none() {
-                self.nsid = Some(NsidQuery::new().ok());
+                let q = NsidQuery::new();
+                self.nsid = Some(self.skip_other(q, || "cannot open a netlink socket".to_string()));
             }
             if let Some(Some(q)) = &mut self.nsid {
                 self.nss[i].netnsid = q.id_of(fd.as_fd());
@@ -455,7 +561,8 @@ impl Discovery {
             let uid = if ty == NsType::User {
                 sys::ns_owner_uid(fd.as_fd()).ok()
             } else {
-                sys::ioctl_fd(fd.as_fd(), sys::NS_GET_USERNS).ok().and_then(|u| sys::ns_owner_uid(u.as_fd()).ok())
+                let owner = sys::ioctl_fd(fd.as_fd(), sys::NS_GET_USERNS);
+                self.skip_other(owner, || "NS_GET_USERNS".to_string()).and_then(|u| sys::ns_owner_uid(u.as_fd()).ok())
             };
             self.nss[i].owner_uid = uid.unwrap_or(0);
         }
@@ -476,6 +583,11 @@ impl Discovery {
             Ok(rel) => {
                 let ino = nsutils_common::ns::fstat(rel.as_fd()).ok()?.st_ino;
                 Some((ino, rel))
+            }
+            Err(e) if procfs::exhausted(&e) => {
+                let name = if which == 0 { "NS_GET_PARENT" } else { "NS_GET_USERNS" };
+                self.fail(name, &e);
+                None
             }
             Err(e) if e.raw_os_error() == Some(libc::ENOTTY) => {
                 if !self.unsupported_warned[which] {
@@ -501,8 +613,9 @@ impl Discovery {
         }
         let mut buf = std::mem::take(&mut self.buf);
         let path = procfs::pid_path(&mut self.path, pid, b"stat");
+        let read = procfs::read_at(self.proc_fd.as_fd(), path, &mut buf, 4096);
         let ppid =
-            procfs::read_at(self.proc_fd.as_fd(), path, &mut buf, 4096).ok().and_then(|_| procfs::stat_ppid(&buf));
+            self.skip_gone(read, || format!("cannot read /proc/{pid}/stat")).and_then(|_| procfs::stat_ppid(&buf));
         self.buf = buf;
         self.proc_entry(pid).ppid = Some(ppid);
         ppid
@@ -515,7 +628,8 @@ impl Discovery {
         }
         let path = procfs::pid_path(&mut self.path, pid, b"");
         // "PID/" names the directory itself
-        let uid = procfs::statat(self.proc_fd.as_fd(), path).ok().map(|st| st.st_uid);
+        let st = procfs::statat(self.proc_fd.as_fd(), path);
+        let uid = self.skip_gone(st, || format!("cannot stat /proc/{pid}")).map(|st| st.st_uid);
         self.proc_entry(pid).uid = Some(uid);
         uid
     }
@@ -528,13 +642,19 @@ impl Discovery {
         }
         let mut cmd = Vec::new();
         let path = procfs::pid_path(&mut self.path, pid, b"cmdline");
-        if procfs::read_at(self.proc_fd.as_fd(), path, &mut cmd, 8192).is_ok() {
+        let read = procfs::read_at(self.proc_fd.as_fd(), path, &mut cmd, 8192);
+        if self.skip_gone(read, || format!("cannot read /proc/{pid}/cmdline")).is_some() {
             procfs::command_from_cmdline(&mut cmd);
+        } else {
+            cmd.clear();
         }
-        if cmd.is_empty() {
+        if cmd.is_empty() && !self.failed() {
             let path = procfs::pid_path(&mut self.path, pid, b"comm");
-            if procfs::read_at(self.proc_fd.as_fd(), path, &mut cmd, 256).is_ok() {
+            let read = procfs::read_at(self.proc_fd.as_fd(), path, &mut cmd, 256);
+            if self.skip_gone(read, || format!("cannot read /proc/{pid}/comm")).is_some() {
                 procfs::command_from_comm(&mut cmd);
+            } else {
+                cmd.clear();
             }
         }
         let entry = self.proc_entry(pid);
@@ -578,7 +698,7 @@ mod tests {
         // a regular file answers the nsfs ioctls with ENOTTY, as an old
         // kernel would for a namespace
         let f = nsutils_common::ns::open_cloexec(std::path::Path::new("/proc/self/stat"), libc::O_RDONLY).unwrap();
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         assert!(d.relation(f.as_fd(), sys::NS_GET_USERNS, 1).is_none());
         assert_eq!(d.status, 2);
         assert!(d.unsupported_warned[1] && !d.unsupported_warned[0]);
@@ -597,7 +717,7 @@ mod tests {
         // no writer: a blocking open would wait for one for ever
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let mut d = Discovery::new([true; 8]).unwrap();
+            let mut d = Discovery::new(NsSet::ALL).unwrap();
             let i = d.add(1, NsType::Net, Holder::Mount(path));
             let _ = tx.send(d.open(i).is_none());
         });
@@ -612,7 +732,7 @@ mod tests {
         let net = nsutils_common::ns::NsFile::open_proc(None, NsType::Net, false).unwrap();
         let ino = net.id().unwrap().ino;
         let me = (std::process::id(), net.as_fd().as_raw_fd() as u32);
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         d.fd_candidates.insert(ino + 1, me);
         d.discover_persistent();
         assert_eq!(d.find(ino + 1), None, "the inode the scan saw is no longer behind the descriptor");
@@ -624,7 +744,7 @@ mod tests {
 
     #[test]
     fn finds_our_own_namespaces_and_reads_our_process() {
-        let mut d = Discovery::new([true; 8]).unwrap();
+        let mut d = Discovery::new(NsSet::ALL).unwrap();
         let me = std::process::id();
         d.scan_processes(None, Some(me), true);
         let my_net = nsutils_common::ns::NsId::of_path(std::path::Path::new("/proc/self/ns/net")).unwrap().ino;

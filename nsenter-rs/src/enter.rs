@@ -21,13 +21,13 @@
 
 use std::io;
 
-use nsutils_common::ns::NsType;
+use nsutils_common::ns::{NsSet, NsType};
 
 /// One `setns(2)` call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// The namespace types it enters.
-    pub types: Vec<NsType>,
+    pub types: NsSet,
     /// Whether it goes through the target's pidfd (else a namespace file).
     pub via_pidfd: bool,
 }
@@ -35,11 +35,11 @@ pub struct Step {
 impl Step {
     /// Where the step sits in [`NsType::ENTER_ORDER`]: its earliest type.
     fn rank(&self) -> usize {
-        self.types.iter().filter_map(|t| NsType::ENTER_ORDER.iter().position(|o| o == t)).min().unwrap_or(usize::MAX)
+        self.types.first().and_then(|t| NsType::ENTER_ORDER.iter().position(|&o| o == t)).unwrap_or(usize::MAX)
     }
 
     fn has_user(&self) -> bool {
-        self.types.contains(&NsType::User)
+        self.types.contains(NsType::User)
     }
 }
 
@@ -114,7 +114,7 @@ mod tests {
     }
 
     fn file(t: NsType) -> Step {
-        Step { types: vec![t], via_pidfd: false }
+        Step { types: NsSet::of(t), via_pidfd: false }
     }
 
     #[test]
@@ -123,7 +123,7 @@ mod tests {
         let steps: Vec<Step> = [Mnt, Time, User, Net, Cgroup, Pid, Ipc, Uts].into_iter().map(file).collect();
         let mut f = Fake { steps: &steps, privileged: true, broken: vec![], calls: vec![] };
         enter_namespaces(&steps, &mut f).unwrap();
-        let entered: Vec<NsType> = f.calls.iter().map(|&(i, _)| steps[i].types[0]).collect();
+        let entered: Vec<NsType> = f.calls.iter().map(|&(i, _)| steps[i].types.first().unwrap()).collect();
         assert_eq!(entered, vec![Cgroup, Ipc, Uts, Net, Pid, Mnt, Time, User]);
         assert!(f.calls.iter().all(|&(_, ok)| ok));
     }
@@ -134,14 +134,14 @@ mod tests {
         let steps: Vec<Step> = [Net, User, Mnt].into_iter().map(file).collect();
         let mut f = Fake { steps: &steps, privileged: false, broken: vec![], calls: vec![] };
         enter_namespaces(&steps, &mut f).unwrap();
-        let calls: Vec<(NsType, bool)> = f.calls.iter().map(|&(i, ok)| (steps[i].types[0], ok)).collect();
+        let calls: Vec<(NsType, bool)> = f.calls.iter().map(|&(i, ok)| (steps[i].types.first().unwrap(), ok)).collect();
         assert_eq!(calls, vec![(Net, false), (Mnt, false), (User, true), (Net, true), (Mnt, true)]);
     }
 
     #[test]
     fn a_pidfd_step_with_the_user_namespace_waits_for_pass_two() {
         use NsType::*;
-        let steps = vec![Step { types: vec![User, Ipc, Mnt], via_pidfd: true }, file(Net)];
+        let steps = vec![Step { types: NsSet::from_iter([User, Ipc, Mnt]), via_pidfd: true }, file(Net)];
         let mut f = Fake { steps: &steps, privileged: true, broken: vec![], calls: vec![] };
         enter_namespaces(&steps, &mut f).unwrap();
         // the net file is entered while still privileged
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn order_ranks_a_multi_type_step_by_its_earliest_type() {
         use NsType::*;
-        let steps = vec![file(Mnt), Step { types: vec![Time, Uts], via_pidfd: true }, file(Cgroup)];
+        let steps = vec![file(Mnt), Step { types: NsSet::from_iter([Time, Uts]), via_pidfd: true }, file(Cgroup)];
         assert_eq!(order(&steps), vec![2, 1, 0]);
     }
 }

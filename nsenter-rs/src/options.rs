@@ -1,48 +1,147 @@
-//! The option table and the validated [`Plan`].
+//! The command line of `nsenter-rs`: the option table ([`SPEC`]) and the
+//! validated [`Plan`] it becomes.
 //!
-//! [`Plan::from_parsed`] turns the raw command line into a plan with every
-//! implication and exclusion resolved, so that [`crate::session`] only has
-//! to carry it out. Nothing here touches the system; the unit tests below
+//! [`Builder`] is the body of util-linux's getopt loop: it checks each value
+//! as the loop meets it and opens each namespace file and directory named
+//! on the command line right then, as util-linux does (so `--net=/missing
+//! --bogus` reports the missing file, and every path is resolved where we
+//! started). After the loop, [`Build::finish`] resolves every implication
+//! and exclusion, so that [`crate::session`] only has to carry the plan
+//! out. What the stage opens goes through [`Host`]; the unit tests below
 //! run as any user.
 
 use std::collections::BTreeMap;
-use std::ffi::OsString;
-use std::path::PathBuf;
+use std::ffi::{OsStr, OsString};
+use std::io;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
 
-use nsutils_common::cli::{Matched, Opt, Parsed};
-use nsutils_common::ns::NsType;
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
+use nsutils_common::ns::{open_cloexec, NsType};
 use nsutils_common::parse::{self, NumError};
-use nsutils_common::{Error, Result};
+use nsutils_common::{bytes, Error, Result};
+
+/// The options of `nsenter-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-a`, `--all`.
+    All,
+    /// `-t`, `--target`.
+    Target,
+    /// `-m`, `--mount[=FILE]`, … : enter a namespace.
+    Ns(NsType),
+    /// `-N`, `--net-socket`.
+    NetSocket,
+    /// `--user-parent`.
+    UserParent,
+    /// `-S`, `--setuid`.
+    Setuid,
+    /// `-G`, `--setgid`.
+    Setgid,
+    /// `--preserve-credentials`.
+    PreserveCredentials,
+    /// `--keep-caps`.
+    KeepCaps,
+    /// `-r`, `--root[=DIR]`.
+    Root,
+    /// `-w`, `--wd[=DIR]`.
+    Wd,
+    /// `-W`, `--wdns=DIR`.
+    Wdns,
+    /// `-e`, `--env`.
+    Env,
+    /// `-F`, `--no-fork`.
+    NoFork,
+    /// `-c`, `--join-cgroup`.
+    JoinCgroup,
+    /// `-Z`, `--follow-context`.
+    FollowContext,
+}
 
 /// How a namespace option's value is shown in `--help`.
 const NS_VALUE: &str = "<file|:nsid>";
 
+/// A namespace option: its letter and name come from [`NsType`].
+const fn ns_opt(ty: NsType, help: &'static str) -> Opt<Id> {
+    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), NS_VALUE, help)
+}
+
 /// The options of `nsenter-rs` (util-linux 2.43 `nsenter`), in `--help` order.
-pub const OPTS: &[Opt] = &[
-    Opt::flag("all", Some('a'), "enter all namespaces of the target not ours"),
-    Opt::required("target", Some('t'), "<pid>[:<inode>]", "the process whose namespaces to enter"),
-    Opt::optional("mount", Some('m'), NS_VALUE, "enter the mount namespace"),
-    Opt::optional("uts", Some('u'), NS_VALUE, "enter the UTS namespace (host and domain name)"),
-    Opt::optional("ipc", Some('i'), NS_VALUE, "enter the System V IPC namespace"),
-    Opt::optional("net", Some('n'), NS_VALUE, "enter the network namespace"),
-    Opt::required("net-socket", Some('N'), "<fd>", "enter the target's socket's net namespace"),
-    Opt::optional("pid", Some('p'), NS_VALUE, "enter the PID namespace (forks)"),
-    Opt::optional("cgroup", Some('C'), NS_VALUE, "enter the cgroup namespace"),
-    Opt::optional("user", Some('U'), NS_VALUE, "enter the user namespace"),
-    Opt::flag("user-parent", None, "enter the parent user namespace instead"),
-    Opt::optional("time", Some('T'), NS_VALUE, "enter the time namespace"),
-    Opt::required("setuid", Some('S'), "<uid|follow>", "the user ID to run the program as"),
-    Opt::required("setgid", Some('G'), "<gid|follow>", "the group ID to run the program as"),
-    Opt::flag("preserve-credentials", None, "keep uid and gid when entering a user ns"),
-    Opt::flag("keep-caps", None, "keep user namespace capabilities across exec"),
-    Opt::optional("root", Some('r'), "<dir>", "set the root directory (default: target's)"),
-    Opt::optional("wd", Some('w'), "<dir>", "set the working directory (default: target's)"),
-    Opt::optional("wdns", Some('W'), "<dir>", "set the working directory inside the namespaces"),
-    Opt::flag("env", Some('e'), "run with the target's environment"),
-    Opt::flag("no-fork", Some('F'), "do not fork before running the program"),
-    Opt::flag("join-cgroup", Some('c'), "join the target's cgroup (cgroup v2)"),
-    Opt::flag("follow-context", Some('Z'), "run with the target's SELinux context"),
+const OPTS: &[Opt<Id>] = &[
+    Opt::flag(Id::All, Some('a'), "all", "enter all namespaces of the target not ours"),
+    Opt::required(Id::Target, Some('t'), "target", "<pid>[:<inode>]", "the process whose namespaces to enter"),
+    ns_opt(NsType::Mnt, "enter the mount namespace"),
+    ns_opt(NsType::Uts, "enter the UTS namespace (host and domain name)"),
+    ns_opt(NsType::Ipc, "enter the System V IPC namespace"),
+    ns_opt(NsType::Net, "enter the network namespace"),
+    Opt::required(Id::NetSocket, Some('N'), "net-socket", "<fd>", "enter the target's socket's net namespace"),
+    ns_opt(NsType::Pid, "enter the PID namespace (forks)"),
+    ns_opt(NsType::Cgroup, "enter the cgroup namespace"),
+    ns_opt(NsType::User, "enter the user namespace"),
+    Opt::flag(Id::UserParent, None, "user-parent", "enter the parent user namespace instead"),
+    ns_opt(NsType::Time, "enter the time namespace"),
+    Opt::required(Id::Setuid, Some('S'), "setuid", "<uid|follow>", "the user ID to run the program as"),
+    Opt::required(Id::Setgid, Some('G'), "setgid", "<gid|follow>", "the group ID to run the program as"),
+    Opt::flag(Id::PreserveCredentials, None, "preserve-credentials", "keep uid and gid when entering a user ns"),
+    Opt::flag(Id::KeepCaps, None, "keep-caps", "keep user namespace capabilities across exec"),
+    Opt::optional(Id::Root, Some('r'), "root", "<dir>", "set the root directory (default: target's)"),
+    Opt::optional(Id::Wd, Some('w'), "wd", "<dir>", "set the working directory (default: target's)"),
+    Opt::optional(Id::Wdns, Some('W'), "wdns", "<dir>", "set the working directory inside the namespaces"),
+    Opt::flag(Id::Env, Some('e'), "env", "run with the target's environment"),
+    Opt::flag(Id::NoFork, Some('F'), "no-fork", "do not fork before running the program"),
+    Opt::flag(Id::JoinCgroup, Some('c'), "join-cgroup", "join the target's cgroup (cgroup v2)"),
+    Opt::flag(Id::FollowContext, Some('Z'), "follow-context", "run with the target's SELinux context"),
 ];
+
+/// The command line of `nsenter-rs`.
+pub const SPEC: Spec<Id> = Spec {
+    name: "nsenter-rs",
+    usage: &["[options] [<program> [<argument>...]]"],
+    about: "Run a program with namespaces of other processes.",
+    opts: OPTS,
+    section_titles: &[],
+    after_help: "",
+    man: "nsenter-rs(1)",
+    mode: Mode::StopAtFirstOperand,
+};
+
+/// What the option stage needs from the system: opening the files and
+/// directories named on the command line.
+pub trait Host {
+    /// Open `path` read-only and close-on-exec.
+    fn open(&self, path: &Path) -> io::Result<OwnedFd>;
+}
+
+/// The running system.
+pub struct System;
+
+impl Host for System {
+    fn open(&self, path: &Path) -> io::Result<OwnedFd> {
+        // O_NONBLOCK: a FIFO named as a namespace file or directory must
+        // not hang us in open(2); it is refused for what it is afterwards
+        open_cloexec(path, libc::O_RDONLY | libc::O_NONBLOCK)
+    }
+}
+
+/// A file or directory named on the command line, opened when its option
+/// was read.
+#[derive(Debug)]
+pub struct Given {
+    /// The path as given (for messages).
+    pub path: PathBuf,
+    /// The open file; [`crate::session`] checks what it is.
+    pub fd: OwnedFd,
+}
+
+impl Given {
+    fn open(host: &dyn Host, path: &OsStr) -> Result<Given> {
+        let path = PathBuf::from(path);
+        match host.open(&path) {
+            Ok(fd) => Ok(Given { path, fd }),
+            Err(e) => Err(Error::os(format!("cannot open {}", bytes::path(&path)), &e)),
+        }
+    }
+}
 
 /// The process given with `--target PID[:INODE]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,12 +153,12 @@ pub struct Target {
 }
 
 /// Where a namespace comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum NsSource {
     /// The target process's namespace of that type.
     Target,
     /// A namespace file (`/proc/PID/ns/net`, a bind mount of one, …).
-    File(PathBuf),
+    File(Given),
     /// A namespace ID (`--net=:ID`, Linux 6.19).
     Id(u64),
 }
@@ -74,16 +173,16 @@ pub enum IdArg {
 }
 
 /// A directory given to `-r`/`-w`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum DirArg {
     /// The target's root or working directory.
     Target,
     /// A directory opened before entering the namespaces.
-    Path(PathBuf),
+    Path(Given),
 }
 
 /// Everything `nsenter-rs` was asked to do, validated.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Default)]
 pub struct Plan {
     /// `-t`.
     pub target: Option<Target>,
@@ -122,132 +221,163 @@ pub struct Plan {
     pub program: Vec<OsString>,
 }
 
-impl Plan {
-    /// Validate the parsed command line.
-    pub fn from_parsed(parsed: Parsed) -> Result<Plan> {
-        let mut plan = Plan { program: parsed.operands, ..Plan::default() };
-        for m in &parsed.opts {
-            plan.apply(m)?;
-        }
-        plan.validate()?;
-        Ok(plan)
-    }
+/// The option stage of `nsenter-rs`: each option as util-linux's loop meets
+/// it ([`Build::take`]), then the checks after the loop ([`Build::finish`]).
+pub struct Builder<'h> {
+    host: &'h dyn Host,
+    plan: Plan,
+    /// `-W` was given (with or without a directory), for the exclusion
+    /// with `-w`.
+    wdns_given: bool,
+}
 
-    fn apply(&mut self, m: &Matched) -> Result<()> {
+impl<'h> Builder<'h> {
+    /// A builder that opens the files named on the command line through `host`.
+    pub fn new(host: &'h dyn Host) -> Builder<'h> {
+        Builder { host, plan: Plan::default(), wdns_given: false }
+    }
+}
+
+/// `-r`/`-w`: the target's directory, or one opened now.
+fn dir(host: &dyn Host, value: Option<&OsStr>) -> Result<DirArg> {
+    match value {
+        None => Ok(DirArg::Target),
+        Some(v) => Given::open(host, v).map(DirArg::Path),
+    }
+}
+
+impl Build<Id> for Builder<'_> {
+    type Plan = Plan;
+
+    fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
         // an empty optional value (`--wd=`, or `-w=` once the `=` is
         // stripped) means "no value", as util-linux 2.43 treats `-w=`
-        let value = m.value.clone().filter(|v| !v.is_empty());
-        if let Some(ty) = NsType::from_long_option(m.id) {
-            let source = match value {
-                None => NsSource::Target,
-                Some(v) => ns_source(v)?,
-            };
-            self.namespaces.insert(ty, source);
-            return Ok(());
-        }
-        match m.id {
-            "all" => self.all = true,
-            "target" => {
-                if self.target.is_some() {
+        let value = value.filter(|v| !v.is_empty());
+        let (host, plan) = (self.host, &mut self.plan);
+        match id {
+            Id::Ns(ty) => {
+                let source = match value {
+                    None => NsSource::Target,
+                    Some(v) => ns_source(host, v)?,
+                };
+                plan.namespaces.insert(ty, source);
+            }
+            Id::All => plan.all = true,
+            Id::Target => {
+                if plan.target.is_some() {
                     return Err(Error::msg("option --target may be given only once"));
                 }
-                self.target = Some(parse_target(&m.value_str())?);
+                plan.target = Some(parse_target(&cli::text(value))?);
             }
-            "net-socket" => {
-                let arg = m.value_str();
+            Id::NetSocket => {
+                let arg = cli::text(value);
                 let fd = parse::parse_u32(&arg, 10)
                     .and_then(|v| i32::try_from(v).map_err(|_| NumError::Range))
                     .map_err(|e| e.to_error("failed to parse file descriptor", &arg))?;
-                self.net_socket = Some(fd);
+                plan.net_socket = Some(fd);
             }
-            "user-parent" => self.user_parent = true,
-            "setuid" => self.setuid = Some(parse_id_arg(&m.value_str(), "failed to parse uid")?),
-            "setgid" => self.setgid = Some(parse_id_arg(&m.value_str(), "failed to parse gid")?),
-            "preserve-credentials" => self.preserve_credentials = true,
-            "keep-caps" => self.keep_caps = true,
-            "root" => self.root = Some(value.map(|v| DirArg::Path(v.into())).unwrap_or(DirArg::Target)),
-            "wd" => self.wd = Some(value.map(|v| DirArg::Path(v.into())).unwrap_or(DirArg::Target)),
-            "wdns" => match value {
-                Some(v) => self.wdns = Some(v.into()),
-                // The argument is optional in getopt terms (util-linux ≥2.39),
-                // so `-W /tmp` leaves /tmp as the program; util-linux then
-                // fails with "failed to execute /tmp". Say what is wrong instead.
-                None => return Err(Error::msg("option --wdns needs a directory attached: -W<dir> or --wdns=<dir>")),
-            },
-            "env" => self.env = true,
-            "no-fork" => self.no_fork = true,
-            "join-cgroup" => self.join_cgroup = true,
-            "follow-context" => self.follow_context = true,
-            other => unreachable!("option {other} missing from Plan::apply"),
+            Id::UserParent => plan.user_parent = true,
+            Id::Setuid => plan.setuid = Some(parse_id_arg(&cli::text(value), "failed to parse uid")?),
+            Id::Setgid => plan.setgid = Some(parse_id_arg(&cli::text(value), "failed to parse gid")?),
+            Id::PreserveCredentials => plan.preserve_credentials = true,
+            Id::KeepCaps => plan.keep_caps = true,
+            Id::Root => plan.root = Some(dir(host, value)?),
+            Id::Wd => {
+                // util-linux checks the pair in its loop, naming the
+                // earlier option first
+                if self.wdns_given {
+                    return Err(Error::msg("options --wdns and --wd cannot be combined"));
+                }
+                plan.wd = Some(dir(host, value)?);
+            }
+            Id::Wdns => {
+                if plan.wd.is_some() {
+                    return Err(Error::msg("options --wd and --wdns cannot be combined"));
+                }
+                self.wdns_given = true;
+                match value {
+                    Some(v) => plan.wdns = Some(v.into()),
+                    // The argument is optional in getopt terms (util-linux ≥2.39),
+                    // so `-W /tmp` leaves /tmp as the program; util-linux then
+                    // fails with "failed to execute /tmp". Say what is wrong instead.
+                    None => {
+                        return Err(Error::msg("option --wdns needs a directory attached: -W<dir> or --wdns=<dir>"))
+                    }
+                }
+            }
+            Id::Env => plan.env = true,
+            Id::NoFork => plan.no_fork = true,
+            Id::JoinCgroup => plan.join_cgroup = true,
+            Id::FollowContext => plan.follow_context = true,
         }
         Ok(())
     }
 
-    fn validate(&self) -> Result<()> {
-        if self.wdns.is_some() && self.wd.is_some() {
-            return Err(Error::msg("options --wdns and --wd cannot be combined"));
-        }
-        if self.net_socket.is_some() && self.namespaces.contains_key(&NsType::Net) {
+    fn finish(self, operands: Vec<OsString>) -> Result<Plan> {
+        let plan = Plan { program: operands, ..self.plan };
+        if plan.net_socket.is_some() && plan.namespaces.contains_key(&NsType::Net) {
             return Err(Error::msg("options --net and --net-socket cannot be combined"));
         }
-        if self.target.is_none() {
+        if plan.target.is_none() {
             let no_target = |what: &str| Err(Error::msg(format!("no target PID specified for {what}")));
             let no_source =
                 |what: &str| Err(Error::msg(format!("neither filename nor target pid supplied for {what}")));
-            if self.all {
+            if plan.all {
                 return no_target("--all");
             }
             for ty in NsType::ENTER_ORDER {
-                if self.namespaces.get(&ty) == Some(&NsSource::Target) {
+                if matches!(plan.namespaces.get(&ty), Some(NsSource::Target)) {
                     return no_source(&format!("ns/{}", ty.name()));
                 }
             }
-            if self.net_socket.is_some() {
+            if plan.net_socket.is_some() {
                 return no_target("--net-socket");
             }
-            if self.root == Some(DirArg::Target) {
+            if matches!(plan.root, Some(DirArg::Target)) {
                 return no_source("root");
             }
-            if self.wd == Some(DirArg::Target) {
+            if matches!(plan.wd, Some(DirArg::Target)) {
                 return no_source("cwd");
             }
-            if self.env {
+            if plan.env {
                 return no_source("environ");
             }
-            if self.join_cgroup {
+            if plan.join_cgroup {
                 return no_source("cgroup");
             }
-            if self.setuid == Some(IdArg::Follow) {
+            if plan.setuid == Some(IdArg::Follow) {
                 return no_target("--setuid follow");
             }
-            if self.setgid == Some(IdArg::Follow) {
+            if plan.setgid == Some(IdArg::Follow) {
                 return no_target("--setgid follow");
             }
-            if self.follow_context {
+            if plan.follow_context {
                 return no_target("--follow-context");
             }
-            if self.user_parent && self.namespaces.is_empty() {
+            if plan.user_parent && plan.namespaces.is_empty() {
                 return no_target("--user-parent");
             }
         }
         // util-linux ≥2.40 refuses to do nothing but run the program; so do
         // we, unless something else (root, directory, credentials, cgroup,
         // environment) was asked for.
-        let asks_namespace = self.all || !self.namespaces.is_empty() || self.net_socket.is_some() || self.user_parent;
-        let asks_other = self.root.is_some()
-            || self.wd.is_some()
-            || self.wdns.is_some()
-            || self.env
-            || self.join_cgroup
-            || self.setuid.is_some()
-            || self.setgid.is_some()
-            || self.follow_context;
+        let asks_namespace = plan.all || !plan.namespaces.is_empty() || plan.net_socket.is_some() || plan.user_parent;
+        let asks_other = plan.root.is_some()
+            || plan.wd.is_some()
+            || plan.wdns.is_some()
+            || plan.env
+            || plan.join_cgroup
+            || plan.setuid.is_some()
+            || plan.setgid.is_some()
+            || plan.follow_context;
         if !asks_namespace && !asks_other {
             return Err(Error::msg("no namespace specified"));
         }
-        Ok(())
+        Ok(plan)
     }
+}
 
+impl Plan {
     /// Whether the program runs in a forked child: a PID namespace is
     /// entered (it only applies to children) and `-F` was not given.
     pub fn forks(&self, entering_pid_ns: bool) -> bool {
@@ -255,22 +385,23 @@ impl Plan {
     }
 }
 
-/// `FILE`, `:NSID` or `./:name` (a file whose name starts with a colon).
-fn ns_source(value: OsString) -> Result<NsSource> {
+/// `FILE` (opened now), `:NSID` or `./:name` (a file whose name starts
+/// with a colon).
+fn ns_source(host: &dyn Host, value: &OsStr) -> Result<NsSource> {
     use std::os::unix::ffi::OsStrExt;
     let bytes = value.as_bytes();
     if let Some(id) = bytes.strip_prefix(b":") {
-        let text = String::from_utf8_lossy(id);
+        let text = bytes::text(id);
         return match parse::parse_u64(&text, 10) {
             Ok(id) if id > 0 && !text.starts_with([' ', '+', '-']) => Ok(NsSource::Id(id)),
             _ => Err(Error::msg(format!(
                 "invalid namespace ID: '{}' (use ./{} for a file whose name starts with ':')",
-                String::from_utf8_lossy(bytes),
-                String::from_utf8_lossy(bytes)
+                bytes::Raw(bytes),
+                bytes::Raw(bytes)
             ))),
         };
     }
-    Ok(NsSource::File(PathBuf::from(value)))
+    Given::open(host, value).map(NsSource::File)
 }
 
 /// `PID[:INODE]` as util-linux 2.43 parses it: both positive numbers.
@@ -306,22 +437,55 @@ fn parse_id_arg(arg: &str, what: &str) -> Result<IdArg> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::SPEC;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
 
-    fn plan(args: &[&str]) -> Result<Plan> {
-        Plan::from_parsed(SPEC.parse(&os_args(args))?)
+    /// Opens /dev/null for every path, except that a path containing
+    /// "missing" does not exist.
+    pub(crate) struct FakeHost;
+
+    impl Host for FakeHost {
+        fn open(&self, path: &Path) -> io::Result<OwnedFd> {
+            if path.to_string_lossy().contains("missing") {
+                return Err(io::Error::from_raw_os_error(libc::ENOENT));
+            }
+            open_cloexec(Path::new("/dev/null"), libc::O_RDONLY)
+        }
+    }
+
+    pub(crate) fn plan(args: &[&str]) -> Result<Plan> {
+        match SPEC.build(&os_args(args), Builder::new(&FakeHost))? {
+            Outcome::Run(plan) => Ok(plan),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     fn err(args: &[&str]) -> String {
         plan(args).unwrap_err().message().to_string()
     }
 
+    /// Where a namespace comes from, as text: "target", a path or ":ID".
+    fn source(p: &Plan, ty: NsType) -> String {
+        match p.namespaces.get(&ty) {
+            None => "none".into(),
+            Some(NsSource::Target) => "target".into(),
+            Some(NsSource::File(f)) => f.path.to_string_lossy().into_owned(),
+            Some(NsSource::Id(id)) => format!(":{id}"),
+        }
+    }
+
+    fn dir(d: &Option<DirArg>) -> String {
+        match d {
+            None => "none".into(),
+            Some(DirArg::Target) => "target".into(),
+            Some(DirArg::Path(f)) => f.path.to_string_lossy().into_owned(),
+        }
+    }
+
     #[test]
     fn target_forms() {
         let p = plan(&["-t", "42", "-n", "ip", "a"]).unwrap();
         assert_eq!(p.target, Some(Target { pid: 42, inode: None }));
-        assert_eq!(p.namespaces.get(&NsType::Net), Some(&NsSource::Target));
+        assert_eq!(source(&p, NsType::Net), "target");
         assert_eq!(p.program, os_args(&["ip", "a"]));
         let p = plan(&["--target=42:123", "-u"]).unwrap();
         assert_eq!(p.target, Some(Target { pid: 42, inode: Some(123) }));
@@ -344,19 +508,19 @@ mod tests {
     #[test]
     fn namespace_values() {
         let p = plan(&["-n/run/netns/x", "--uts=/u", "-i=/i", "--mount=:77", "--time=./:odd", "true"]).unwrap();
-        assert_eq!(p.namespaces[&NsType::Net], NsSource::File("/run/netns/x".into()));
-        assert_eq!(p.namespaces[&NsType::Uts], NsSource::File("/u".into()));
+        assert_eq!(source(&p, NsType::Net), "/run/netns/x");
+        assert_eq!(source(&p, NsType::Uts), "/u");
         // util-linux 2.43 strips the '=' of an attached short value
-        assert_eq!(p.namespaces[&NsType::Ipc], NsSource::File("/i".into()));
-        assert_eq!(p.namespaces[&NsType::Mnt], NsSource::Id(77));
-        assert_eq!(p.namespaces[&NsType::Time], NsSource::File("./:odd".into()));
+        assert_eq!(source(&p, NsType::Ipc), "/i");
+        assert_eq!(source(&p, NsType::Mnt), ":77");
+        assert_eq!(source(&p, NsType::Time), "./:odd");
         assert!(err(&["--net=:x", "true"]).starts_with("invalid namespace ID: ':x'"));
         assert!(err(&["--net=:0", "true"]).starts_with("invalid namespace ID: ':0'"));
         // `--net FILE` is "no value" and FILE is the program
         assert_eq!(err(&["--net", "/run/netns/x", "true"]), "neither filename nor target pid supplied for ns/net");
         // the last spelling of a type wins, as in getopt loops
         let p = plan(&["-t", "1", "-n/x", "-n"]).unwrap();
-        assert_eq!(p.namespaces[&NsType::Net], NsSource::Target);
+        assert_eq!(source(&p, NsType::Net), "target");
     }
 
     #[test]
@@ -401,13 +565,14 @@ mod tests {
     #[test]
     fn directories() {
         let p = plan(&["-t", "1", "-m", "-r", "-w/tmp", "true"]).unwrap();
-        assert_eq!(p.root, Some(DirArg::Target));
-        assert_eq!(p.wd, Some(DirArg::Path("/tmp".into())));
+        assert_eq!((dir(&p.root), dir(&p.wd)), ("target".into(), "/tmp".into()));
         let p = plan(&["-t", "1", "-m", "-W/srv", "true"]).unwrap();
         assert_eq!(p.wdns, Some("/srv".into()));
         let p = plan(&["-t", "1", "-m", "-w=", "true"]).unwrap();
-        assert_eq!(p.wd, Some(DirArg::Target));
+        assert_eq!(dir(&p.wd), "target");
+        // util-linux checks the pair in its loop, the earlier option first
         assert_eq!(err(&["-t", "1", "-u", "-W/tmp", "-w", "true"]), "options --wdns and --wd cannot be combined");
+        assert_eq!(err(&["-t", "1", "-u", "-w", "-W/tmp", "--bogus"]), "options --wd and --wdns cannot be combined");
         // -W takes an optional (attached) value: a separate word is the program
         assert!(err(&["-t", "1", "-u", "-W", "/tmp", "pwd"]).starts_with("option --wdns needs a directory"));
     }
@@ -437,19 +602,39 @@ mod tests {
     }
 
     #[test]
-    fn every_table_option_is_handled() {
-        // Plan::apply panics on an unknown id: give each option once
-        for o in OPTS {
-            let long = o.long.unwrap();
-            let arg = match (o.id, o.arg) {
-                ("target", _) => format!("--{long}=5"),
-                ("setuid" | "setgid" | "net-socket", _) => format!("--{long}=1"),
-                ("wdns", _) => format!("--{long}=/"),
-                _ => format!("--{long}"),
-            };
-            let parsed = SPEC.parse(&os_args(&[&arg])).unwrap();
-            let mut p = Plan::default();
-            p.apply(&parsed.opts[0]).unwrap();
+    fn files_are_opened_when_their_option_is_read() {
+        assert_eq!(err(&["--net=/missing", "--bogus"]), "cannot open /missing: No such file or directory");
+        assert_eq!(err(&["-r/missing", "-t", "abc"]), "cannot open /missing: No such file or directory");
+        assert_eq!(err(&["-t", "abc", "-w/missing"]), "failed to parse PID argument 'abc': Invalid argument");
+        assert_eq!(err(&["-W/x", "-w/missing"]), "options --wdns and --wd cannot be combined");
+        assert_eq!(err(&["-w/missing", "-W/x"]), "cannot open /missing: No such file or directory");
+        // the last spelling wins, and the file of an earlier one is closed
+        let p = plan(&["-t", "1", "-n/a", "-n/b"]).unwrap();
+        assert_eq!(source(&p, NsType::Net), "/b");
+    }
+
+    #[test]
+    fn a_bad_value_comes_before_a_later_bad_option() {
+        for (args, message) in [
+            (&["-t", "abc", "--bogus"][..], "failed to parse PID argument 'abc': Invalid argument"),
+            (&["-N", "x", "-Y"], "failed to parse file descriptor: 'x'"),
+            (&["-S", "abc", "--bogus"], "failed to parse uid: 'abc'"),
+            (&["-t", "1", "-t", "1", "--bogus"], "option --target may be given only once"),
+        ] {
+            assert_eq!(err(args), message, "{args:?}");
+        }
+        assert_eq!(err(&["--bogus", "-t", "abc"]), "unrecognized option '--bogus'");
+        // checks after the loop come after every getopt error
+        assert_eq!(err(&["-N", "3", "-n", "--bogus"]), "unrecognized option '--bogus'");
+    }
+
+    #[test]
+    fn namespace_options_come_from_the_namespace_table() {
+        for ty in NsType::ALL {
+            let o = OPTS.iter().find(|o| o.id == Id::Ns(ty)).unwrap();
+            assert_eq!((o.short, o.long), (Some(ty.short_option()), Some(ty.long_option())));
+            let p = plan(&["-t", "1", &format!("-{}", ty.short_option())]).unwrap();
+            assert_eq!(p.namespaces.keys().copied().collect::<Vec<_>>(), vec![ty]);
         }
     }
 }

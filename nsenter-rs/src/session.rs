@@ -1,7 +1,8 @@
 //! Carrying out a [`Plan`].
 //!
 //! 1. **Open everything first** ("tunnel"): namespace files and IDs given on
-//!    the command line (relative to our working directory), the target's
+//!    the command line (the files and directories were opened, relative to
+//!    our working directory, when their options were read), the target's
 //!    pidfd, its namespaces, root, working directory, environment, cgroup
 //!    and `/proc/PID` — while paths still resolve in our own mount
 //!    namespace. With `PID:INODE` the pidfd must have that inode; after
@@ -25,7 +26,6 @@
 //!    the parent passes the child's exit status or fatal signal on.
 //! 6. Credentials, capabilities, exec.
 
-use std::collections::BTreeSet;
 use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -33,13 +33,13 @@ use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
 use nsutils_common::hints::{self, Call, Probe};
-use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsType, PidFd};
+use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsSet, NsType, PidFd};
 use nsutils_common::process::{self, ChildStatus, Fork};
 use nsutils_common::{bytes, caps, Error, Result};
 
 use crate::cgroup;
 use crate::enter::{self, Setns, Step};
-use crate::options::{DirArg, IdArg, NsSource, Plan, Target};
+use crate::options::{DirArg, Given, IdArg, NsSource, Plan, Target};
 
 /// Where one [`Step`] enters from.
 enum Source {
@@ -69,7 +69,7 @@ struct Opened {
 }
 
 impl Opened {
-    fn push(&mut self, types: Vec<NsType>, source: Source, reenters_own_user: bool) {
+    fn push(&mut self, types: NsSet, source: Source, reenters_own_user: bool) {
         let via_pidfd = matches!(source, Source::PidFd);
         self.steps.push(Step { types, via_pidfd });
         self.sources.push(source);
@@ -77,16 +77,16 @@ impl Opened {
     }
 
     fn entering(&self, ty: NsType) -> bool {
-        self.steps.iter().any(|s| s.types.contains(&ty))
+        self.steps.iter().any(|s| s.types.contains(ty))
     }
 }
 
 impl Setns for Opened {
     fn setns(&mut self, index: usize) -> io::Result<()> {
         match &self.sources[index] {
-            Source::File(f) => f.enter(Some(self.steps[index].types[0])),
+            Source::File(f) => f.enter(self.steps[index].types.first()),
             Source::PidFd => {
-                let flags = self.steps[index].types.iter().fold(0, |acc, t| acc | t.clone_flag());
+                let flags = self.steps[index].types.clone_flags();
                 self.pidfd.as_ref().expect("pidfd step without pidfd").enter(flags)
             }
         }
@@ -95,8 +95,8 @@ impl Setns for Opened {
 
 /// Run the plan. Returns only the exit status of a forked child, or an
 /// error; otherwise the process becomes the program.
-pub fn execute(plan: Plan) -> Result<i32> {
-    let mut opened = open_everything(&plan)?;
+pub fn execute(mut plan: Plan) -> Result<i32> {
+    let mut opened = open_everything(&mut plan)?;
     let entering_user = opened.entering(NsType::User);
 
     // Entering a user namespace makes us root in it and drops the
@@ -150,20 +150,25 @@ pub fn execute(plan: Plan) -> Result<i32> {
 }
 
 /// Step 1: open everything, in util-linux's order, and pin the target.
-fn open_everything(plan: &Plan) -> Result<Opened> {
+/// The files and directories named on the command line were opened when
+/// their options were read; they move from the plan into what is opened.
+fn open_everything(plan: &mut Plan) -> Result<Opened> {
     let mut opened = Opened::default();
 
-    // Files and IDs given on the command line, relative to our cwd.
+    // Files and IDs given on the command line.
+    let asked: NsSet = plan.namespaces.keys().copied().collect();
+    let mut from_target: NsSet =
+        plan.namespaces.iter().filter(|(_, s)| matches!(s, NsSource::Target)).map(|(t, _)| *t).collect();
     let mut given: Vec<(NsType, NsFile)> = Vec::new();
-    for (&ty, source) in &plan.namespaces {
+    for (ty, source) in std::mem::take(&mut plan.namespaces) {
         match source {
             NsSource::Target => {}
-            NsSource::File(path) => {
-                let f = NsFile::open(path).map_err(|e| Error::os(format!("cannot open {}", bytes::path(path)), &e))?;
-                check_type(&f, ty, &bytes::path(path).to_string())?;
+            NsSource::File(file) => {
+                let f = NsFile::from_fd(file.fd);
+                check_type(&f, ty, &bytes::path(&file.path).to_string())?;
                 given.push((ty, f));
             }
-            NsSource::Id(id) => given.push((ty, open_by_id(*id, ty)?)),
+            NsSource::Id(id) => given.push((ty, open_by_id(id, ty)?)),
         }
     }
 
@@ -191,11 +196,9 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     }
 
     // The namespaces taken from the target: explicit ones, then --all.
-    let mut from_target: BTreeSet<NsType> =
-        plan.namespaces.iter().filter(|(_, s)| **s == NsSource::Target).map(|(t, _)| *t).collect();
     if let (true, Some(t)) = (plan.all, plan.target) {
         for ty in NsType::ENTER_ORDER {
-            let overridden = plan.namespaces.contains_key(&ty) || (ty == NsType::Net && plan.net_socket.is_some());
+            let overridden = asked.contains(ty) || (ty == NsType::Net && plan.net_socket.is_some());
             if !overridden && target_has_other(t.pid, ty)? {
                 from_target.insert(ty);
             }
@@ -223,41 +226,41 @@ fn open_everything(plan: &Plan) -> Result<Opened> {
     let use_pidfd = opened.pidfd.is_some() && kernel_at_least(5, 8) && std::env::var_os("NSUTILS_NO_PIDFD").is_none();
     if let Some(t) = plan.target.filter(|_| !from_target.is_empty()) {
         if use_pidfd {
-            let reenters = from_target.contains(&NsType::User)
+            let reenters = from_target.contains(NsType::User)
                 && is_own_user_ns(NsId::of_path(&proc_ns_path(Some(t.pid), NsType::User.name())).ok());
-            opened.push(from_target.iter().copied().collect(), Source::PidFd, reenters);
+            opened.push(from_target, Source::PidFd, reenters);
         } else {
             opened.from_target = true;
-            for ty in NsType::ENTER_ORDER.into_iter().filter(|ty| from_target.contains(ty)) {
+            for ty in from_target {
                 let f = open_target_ns(t.pid, ty)?;
                 let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
-                opened.push(vec![ty], Source::File(f), reenters);
+                opened.push(NsSet::of(ty), Source::File(f), reenters);
             }
         }
     }
     for (ty, f) in given {
         let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
-        opened.push(vec![ty], Source::File(f), reenters);
+        opened.push(NsSet::of(ty), Source::File(f), reenters);
     }
 
     // Directories, environment, cgroup, /proc/PID — still in our mount ns.
     let target_pid = plan.target.map(|t| t.pid);
     let proc_file = |name: &str| PathBuf::from(format!("/proc/{}/{name}", target_pid.unwrap_or(0)));
     let dir_flags = libc::O_RDONLY | libc::O_DIRECTORY;
-    opened.root = match &plan.root {
+    opened.root = match plan.root.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("root"), dir_flags, target_pid)?),
-        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
     };
-    opened.wd = match &plan.wd {
+    opened.wd = match plan.wd.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("cwd"), dir_flags, target_pid)?),
-        Some(DirArg::Path(p)) => Some(open_path(p, dir_flags, None)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
     };
     if plan.env {
         let path = proc_file("environ");
         let data = std::fs::read(&path).map_err(|e| open_error(&path, &e, target_pid))?;
-        opened.environ = Some(environ_vars(&data));
+        opened.environ = Some(environ_vars(&data)?);
     }
     if plan.join_cgroup {
         opened.cgroup_procs = Some(open_cgroup_procs(&proc_file("cgroup"), target_pid)?);
@@ -370,6 +373,16 @@ fn target_hint(pid: libc::pid_t, err: &io::Error) -> Option<String> {
     }
 }
 
+/// A directory named on the command line (opened when its option was read):
+/// refused, as an open with `O_DIRECTORY` would refuse it, when it is none.
+fn given_dir(dir: Given) -> Result<OwnedFd> {
+    match fstat(dir.fd.as_fd()) {
+        Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => Ok(dir.fd),
+        Ok(_) => Err(open_error(&dir.path, &io::Error::from_raw_os_error(libc::ENOTDIR), None)),
+        Err(e) => Err(open_error(&dir.path, &e, None)),
+    }
+}
+
 fn open_path(path: &Path, flags: libc::c_int, pid: Option<libc::pid_t>) -> Result<OwnedFd> {
     open_cloexec(path, flags).map_err(|e| open_error(path, &e, pid))
 }
@@ -464,22 +477,18 @@ fn socket_namespace(pidfd: &PidFd, fd: i32, pid: libc::pid_t) -> Result<NsFile> 
 /// `--user-parent`: with a user namespace to enter, its parent replaces it;
 /// otherwise the user namespace that owns the first namespace we enter
 /// (or the target's user namespace's parent, when there is none).
-fn parent_user_namespace(
-    plan: &Plan,
-    given: &mut Vec<(NsType, NsFile)>,
-    from_target: &mut BTreeSet<NsType>,
-) -> Result<NsFile> {
+fn parent_user_namespace(plan: &Plan, given: &mut Vec<(NsType, NsFile)>, from_target: &mut NsSet) -> Result<NsFile> {
     let pid = plan.target.map(|t| t.pid);
     let parent_of = |f: &NsFile| f.parent().map_err(|e| Error::os("cannot get the parent user namespace", &e));
     if let Some(i) = given.iter().position(|(t, _)| *t == NsType::User) {
         let (_, user) = given.remove(i);
         return parent_of(&user);
     }
-    if let (true, Some(pid)) = (from_target.remove(&NsType::User), pid) {
+    if let (true, Some(pid)) = (from_target.remove(NsType::User), pid) {
         return parent_of(&open_target_ns(pid, NsType::User)?);
     }
     let first_given = given.iter().min_by_key(|(t, _)| NsType::ENTER_ORDER.iter().position(|o| o == t));
-    let first_target = from_target.iter().next().copied();
+    let first_target = from_target.first();
     let owner_of = |f: &NsFile, ty: NsType| {
         f.user_ns().map_err(|e| Error::os(format!("cannot get the user namespace owning ns/{}", ty.name()), &e))
     };
@@ -494,13 +503,11 @@ fn parent_user_namespace(
 
 /// Open the `cgroup.procs` of the target's cgroup v2 (see [`crate::cgroup`]).
 fn open_cgroup_procs(proc_cgroup: &Path, pid: Option<libc::pid_t>) -> Result<(OwnedFd, PathBuf)> {
-    let text = std::fs::read_to_string(proc_cgroup).map_err(|e| open_error(proc_cgroup, &e, pid))?;
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
-    let Some(path) = cgroup::v2_path(&text) else {
-        return Err(Error::msg(cgroup::ONLY_V2)
-            .with_hint(Some(format!("{} has no cgroup v2 (0::) entry", bytes::path(proc_cgroup)))));
-    };
-    let file = cgroup::procs_file(&cgroup::cgroup2_mounts(&mountinfo), &path)?;
+    let read = |path: &Path, pid| std::fs::read(path).map_err(|e| open_error(path, &e, pid));
+    let target = read(proc_cgroup, pid)?;
+    let own = read(Path::new("/proc/self/cgroup"), None)?;
+    let mounts = cgroup::cgroup2_mounts(&read(Path::new("/proc/self/mountinfo"), None)?);
+    let file = cgroup::join_file(&target, &own, &mounts, proc_cgroup)?;
     let fd = open_path(&file, libc::O_WRONLY, None)?;
     Ok((fd, file))
 }
@@ -536,17 +543,16 @@ fn enter_namespaces(opened: &mut Opened, target: Option<Target>) -> Result<()> {
     enter::enter_namespaces(&steps, opened).map_err(|f| {
         let step = &steps[f.index];
         let errno = f.error.raw_os_error().unwrap_or(libc::EINVAL);
-        let err = if step.via_pidfd {
-            Error::errno("reassociate to namespaces failed", errno)
-        } else {
-            reassociate_error(step.types[0], errno)
+        let err = match step.types.first() {
+            Some(ty) if !step.via_pidfd => reassociate_error(ty, errno),
+            _ => Error::errno("reassociate to namespaces failed", errno),
         };
         let hint = if errno == libc::EINVAL && opened.reenters_own_user[f.index] {
             Some("that is the user namespace we are in, which setns(2) cannot enter again".to_string())
         } else if errno == libc::ESRCH && step.via_pidfd {
             target.map(|t| format!("process {} has exited", t.pid))
         } else {
-            hints::namespace_error(Call::Enter, errno, &step.types, &Probe::system())
+            hints::namespace_error(Call::Enter, errno, &step.types.iter().collect::<Vec<_>>(), &Probe::system())
         };
         err.with_hint(hint)
     })
@@ -631,14 +637,24 @@ fn openat_parent(dir: &OwnedFd) -> io::Result<OwnedFd> {
 
 /// `-e`: the `NAME=value` entries of a `/proc/PID/environ` (NUL-separated),
 /// which replace our environment (so `PATH` and `SHELL` come from the
-/// target too, as with util-linux). Entries without a name are dropped.
-fn environ_vars(data: &[u8]) -> Vec<(OsString, OsString)> {
-    data.split(|&b| b == 0)
-        .filter_map(|e| {
-            let p = e.iter().position(|&b| b == b'=').filter(|&p| p > 0)?;
-            Some((OsString::from_vec(e[..p].to_vec()), OsString::from_vec(e[p + 1..].to_vec())))
-        })
-        .collect()
+/// target too, as with util-linux), in the target's order.
+///
+/// As util-linux 2.43: an entry without `=` is no variable and is left
+/// out, but one with an empty name (`=value`) makes the whole environment
+/// fail, as `setenv(3)` refuses it, rather than start the program without
+/// part of it.
+fn environ_vars(data: &[u8]) -> Result<Vec<(OsString, OsString)>> {
+    let mut vars = Vec::new();
+    for e in data.split(|&b| b == 0) {
+        let Some(p) = e.iter().position(|&b| b == b'=') else { continue };
+        if p == 0 {
+            // (not shown: the entry holds the target's value, of any size)
+            let hint = "the target's environment holds an entry with an empty name, which setenv(3) refuses";
+            return Err(Error::errno("failed to set environment variables", libc::EINVAL).with_hint(Some(hint.into())));
+        }
+        vars.push((OsString::from_vec(e[..p].to_vec()), OsString::from_vec(e[p + 1..].to_vec())));
+    }
+    Ok(vars)
 }
 
 /// The user and group to become, decided before entering and applied in
@@ -810,9 +826,14 @@ mod tests {
 
     #[test]
     fn environ_entries_become_pairs() {
-        let vars = environ_vars(b"A=1\0B=x=y\0=nameless\0junk\0C=\0");
+        let vars = environ_vars(b"A=1\0B=x=y\0\0junk\0C=\0").unwrap();
         let text: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (k.to_str().unwrap(), v.to_str().unwrap())).collect();
         assert_eq!(text, [("A", "1"), ("B", "x=y"), ("C", "")]);
+        // util-linux 2.43: a nameless entry fails the whole environment
+        for bad in [&b"A=1\0=nameless\0"[..], b"="] {
+            let e = environ_vars(bad).unwrap_err();
+            assert_eq!(e.message(), "failed to set environment variables: Invalid argument");
+        }
     }
 
     #[test]

@@ -31,11 +31,17 @@
 //! * [`without_hints`], [`without_proc_pids`] — normalizers for comparing
 //!   stderr with util-linux's.
 
+pub mod cli;
 pub mod container;
 pub mod head;
 pub mod hostile;
+pub mod limits;
+pub mod mounts;
+pub mod oci;
+pub mod subids;
 pub mod suite;
 
+pub use cli::{clis, specs};
 pub use head::{differential_head, head_dir, test_name, util_linux_head};
 
 use std::ffi::{OsStr, OsString};
@@ -101,7 +107,7 @@ pub fn tool(name: &str) -> Cmd {
 /// The installed util-linux binary for `name` (`/usr/bin/unshare`), run
 /// with argv\[0\] = `name` as a PATH lookup would. (glibc's getopt prefixes
 /// its messages with argv\[0\] verbatim, util-linux's own messages with the
-/// basename; nsutils uses the basename for both.)
+/// basename; nsutils does the same.)
 pub fn util_linux(name: &str) -> Cmd {
     Cmd::new(util_linux_path(name)).arg0(name)
 }
@@ -118,9 +124,10 @@ pub fn util_linux_path(name: &str) -> PathBuf {
 }
 
 /// Our binary for util-linux tool `ul` invoked through a symlink named `ul`
-/// (so it prints `unshare: …` like the real one).
+/// with argv\[0\] = `ul`, as [`util_linux`] runs the real one (so it prints
+/// `unshare: …`, getopt's messages included, like the real one).
 pub fn ul_named(ul: &str) -> Cmd {
-    Cmd::new(ul_named_path(ul))
+    Cmd::new(ul_named_path(ul)).arg0(ul)
 }
 
 /// The path of the symlink `<target>/util-linux-names/<ul>` → our binary.
@@ -969,29 +976,4 @@ pub fn proc_state(pid: u32) -> Option<char> {
 /// scale knobs of the reliability tests).
 pub fn env_count(name: &str, default: usize) -> usize {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// The clap `Command` of every binary, by binary name (for completions,
-/// man-page checks and CLI consistency tests).
-pub fn clis() -> Vec<(&'static str, clap::Command)> {
-    vec![
-        ("unshare-rs", unshare_rs::cli()),
-        ("nsenter-rs", nsenter_rs::cli()),
-        ("lsns-rs", lsns_rs::cli()),
-        ("ipcmk-rs", ipcmk_rs::ipcmk::cli()),
-        ("ipcs-rs", ipcmk_rs::ipcs::cli()),
-        ("ipcrm-rs", ipcmk_rs::ipcrm::cli()),
-    ]
-}
-
-/// The option table of every binary, by binary name.
-pub fn specs() -> Vec<(&'static str, &'static nsutils_common::cli::Spec)> {
-    vec![
-        ("unshare-rs", &unshare_rs::SPEC),
-        ("nsenter-rs", &nsenter_rs::SPEC),
-        ("lsns-rs", &lsns_rs::SPEC),
-        ("ipcmk-rs", &ipcmk_rs::ipcmk::SPEC),
-        ("ipcs-rs", &ipcmk_rs::ipcs::SPEC),
-        ("ipcrm-rs", &ipcmk_rs::ipcrm::SPEC),
-    ]
 }

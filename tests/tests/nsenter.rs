@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::time::Duration;
 
+use nsutils_tests::differential_head;
 use nsutils_tests::{
     assert_same_with, children_of, comm_of, differential, is_root, ns_link, proc_state, require_root, tool, tool_path,
     ul_named, unique_name, util_linux, wait_until, without_hints, ChildGuard, Cmd, NetnsGuard, Output, Sleeper,
@@ -378,6 +379,24 @@ fn keep_caps_makes_the_namespace_capabilities_ambient() {
     assert_eq!(with[0], with[1], "every effective capability is ambient");
 }
 
+/// Issue 16, item 11: `--keep-caps` makes the user namespace's capabilities
+/// ambient when the user namespace is entered with another, as HEAD does.
+/// With `-U` alone HEAD leaves them out; ours does as documented (see
+/// keep_caps_makes_the_namespace_capabilities_ambient, nsenter-rs(1) NOTES).
+#[test]
+fn keep_caps_with_another_namespace_as_head_does() {
+    if !require_root("keep_caps_with_another_namespace_as_head_does (runs as nobody)") {
+        return;
+    }
+    let t = Target::start(unshare_cmd(&["--map-user=1000", "--map-group=1000", "-n"], sleeper()).as_nobody());
+    let pid = t.pid();
+    let caps = ["grep", "-E", "^Cap(Inh|Eff|Amb)", "/proc/self/status"];
+    let args = [&["-t", &pid, "-U", "-n", "--preserve-credentials", "--keep-caps"][..], &caps].concat();
+    let Some(out) = same_as_head(&args, |c| c.as_nobody()) else { return };
+    out.success();
+    assert!(!out.stdout.contains("CapAmb:\t0000000000000000"), "{}", out.stdout);
+}
+
 #[test]
 fn user_parent_enters_the_parent_or_owning_user_namespace() {
     if !require_root("user_parent_enters_the_parent_or_owning_user_namespace") {
@@ -722,6 +741,44 @@ fn env_takes_the_targets_environment() {
     assert!(!out.stdout.contains("NSUT_OUR_VAR"), "{}", out.stdout);
 }
 
+/// `python3 -c` replacing itself with `sleep 1000` whose environment is
+/// exactly the arguments, entries that execve(2) allows and setenv(3)
+/// does not (no `=`, an empty name) included.
+const EXEC_WITH_ENV_PY: &str = "import ctypes, sys\n\
+    libc = ctypes.CDLL(None)\n\
+    env = [a.encode() for a in sys.argv[1:]]\n\
+    argv = (ctypes.c_char_p * 3)(b'sleep', b'1000', None)\n\
+    envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)\n\
+    libc.execve(b'/bin/sleep', argv, envp)\n\
+    sys.exit(127)\n";
+
+/// Issue 16, item 12: `-e` with an environment entry of an empty name
+/// fails as HEAD fails, instead of leaving it out; entries without `=`
+/// are left out by both. (HEAD sets the variables in reverse order, so
+/// `env` lists them backwards; ours keeps the target's order.)
+#[test]
+fn env_fails_on_a_nameless_entry_as_head_does() {
+    if !require_root("env_fails_on_a_nameless_entry_as_head_does") {
+        return;
+    }
+    let env_of = |entries: &[&str]| Sleeper::start(Cmd::new("python3").args(["-c", EXEC_WITH_ENV_PY]).args(entries));
+    let t = env_of(&["A=1", "=nameless", "B=2"]);
+    let pid = t.pid().to_string();
+    let Some(out) = same_as_head(&["-t", &pid, "-u", "-e", "env"], |c| c) else { return };
+    out.fails_with("nsenter", "failed to set environment variables: Invalid argument", 1).no_stdout();
+    drop(t);
+    let t = env_of(&["A=1", "junk", "", "B=x=y"]);
+    let pid = t.pid().to_string();
+    let (ours, head) = differential_head("nsenter", ["-t", &pid, "-u", "-e", "env"], |c| c).unwrap();
+    ours.success().stdout_is("A=1\nB=x=y\n");
+    let sorted = |o: &Output| {
+        let mut v: Vec<String> = o.stdout.lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!((sorted(&ours), &ours.stderr, ours.code), (sorted(&head), &head.stderr, head.code));
+}
+
 /// A cgroup v2 directory made for one test, removed on drop.
 struct CgroupGuard(std::path::PathBuf);
 
@@ -736,9 +793,15 @@ impl Drop for CgroupGuard {
     }
 }
 
-fn cgroup2_mount() -> Option<String> {
+/// The mount point of the first file system of type `fstype`.
+fn first_mount_of(fstype: &str) -> Option<String> {
     let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    info.lines().find(|l| l.contains(" - cgroup2 ")).and_then(|l| l.split(' ').nth(4)).map(str::to_string)
+    let tag = format!(" - {fstype} ");
+    info.lines().find(|l| l.contains(&tag)).and_then(|l| l.split(' ').nth(4)).map(str::to_string)
+}
+
+fn cgroup2_mount() -> Option<String> {
+    first_mount_of("cgroup2")
 }
 
 #[test]
@@ -760,6 +823,50 @@ fn join_cgroup_moves_the_program_into_the_targets_cgroup_v2() {
     // and without -c we stay where we are
     let out = ours().args(["-t", &t.pid().to_string(), "-u", "cat", "/proc/self/cgroup"]).run();
     assert!(!out.stdout.contains(&name), "{}", out.stdout);
+    drop(t);
+}
+
+/// The same argv through ours (named `nsenter`) and util-linux HEAD's,
+/// each wrapped by `wrap`; stdout, exit status and stderr must match (hint
+/// lines aside). Ours, or `None` when HEAD is missing (skipped loudly).
+#[track_caller]
+fn same_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
+    let (ours, head) = differential_head("nsenter", args, wrap)?;
+    assert_same_with(&ours, &head, without_hints);
+    Some(ours)
+}
+
+/// Issue 16, item 10: `-c` never reports a join that did not happen. On a
+/// system with v1 hierarchies, a target in other v1 cgroups than ours
+/// cannot be joined by moving in the unified hierarchy: refused, as HEAD
+/// refuses. On a pure v2 system both join.
+#[test]
+fn join_cgroup_is_whole_or_refused_as_head_does() {
+    if !require_root("join_cgroup_is_whole_or_refused_as_head_does") {
+        return;
+    }
+    let name = unique_name("cg1");
+    // a v1 hierarchy, if the system has one (hybrid), else the v2 one
+    let (hierarchy, expect_join) = match (first_mount_of("cgroup"), cgroup2_mount()) {
+        (Some(v1), _) => (v1, false),
+        (None, Some(v2)) if v2 == "/sys/fs/cgroup" => (v2, true),
+        _ => {
+            nsutils_tests::skip("join_cgroup_is_whole_or_refused_as_head_does", "no cgroup at /sys/fs/cgroup");
+            return;
+        }
+    };
+    let cg = CgroupGuard(Path::new(&hierarchy).join(&name));
+    std::fs::create_dir(&cg.0).unwrap();
+    let t = ChildGuard(Cmd::new("sleep").arg("1000").spawn());
+    std::fs::write(cg.0.join("cgroup.procs"), t.pid().to_string()).unwrap();
+    let pid = t.pid().to_string();
+    let Some(out) = same_as_head(&["-t", &pid, "-c", "cat", "/proc/self/cgroup"], |c| c) else { return };
+    if expect_join {
+        out.success().stdout_has(&format!("0::/{name}\n"));
+    } else {
+        out.fails_with("nsenter", "--join-cgroup is only supported in cgroup v2", 1);
+        hint_has(&out, "other v1 cgroups");
+    }
     drop(t);
 }
 

@@ -13,8 +13,10 @@
 //! would be one, and a zombie for as long as the program lives). Every
 //! process carries a marker variable, so whatever survives its driver is
 //! found by the final scan of /proc. The drivers run inside a Sandbox with
-//! a private IPC namespace, which must be as empty afterwards as before;
-//! the host's mounts and /run/netns are compared before and after.
+//! a private IPC namespace, which must be as empty afterwards as before, and
+//! a private mount namespace, whose mounts are compared before and after
+//! (its own: mounts that anything else on the machine makes meanwhile do not
+//! reach it); so is its own /run/netns.
 //!
 //! `NSUTILS_LEFTOVER_RUNS` sets the number of runs (default 500);
 //! scripts/soak.sh runs 10,000.
@@ -22,10 +24,10 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+use nsutils_tests::mounts::mount_table_of;
 use nsutils_tests::suite::ipc::sysv_objects;
 use nsutils_tests::{
-    env_count, is_foreign, mount_table, processes_with_env, require_root, tool_path, unique_name, util_linux, Cmd,
-    Sandbox, Sleeper, TempDir,
+    env_count, processes_with_env, require_root, tool_path, unique_name, util_linux, Cmd, Sandbox, Sleeper, TempDir,
 };
 
 /// How many runs (`NSUTILS_LEFTOVER_RUNS`, default 500).
@@ -122,17 +124,14 @@ const MODES: &[Mode] = &[
     ok("{ns} -t {T1} -i ipcmk -Q >/dev/null"),
 ];
 
-fn netns() -> (Vec<String>, Vec<String>) {
-    let mut files: Vec<String> = std::fs::read_dir("/run/netns")
-        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
-        .unwrap_or_default();
-    files.retain(|f| !is_foreign(f));
-    files.sort();
-    let out = Cmd::new("ip").args(["netns", "list"]).run();
+/// The named network namespaces the runs see: the files in /run/netns
+/// and `ip netns list`, inside the sandbox. (The sandbox has a /run/netns
+/// of its own: what anything else on the machine adds meanwhile is not ours
+/// to judge.)
+fn netns(sandbox: &Sandbox) -> String {
+    let out = sandbox.sh("ls -A /run/netns; echo --; ip netns list");
     out.success();
-    let mut listed: Vec<String> = out.stdout.lines().map(str::to_string).filter(|l| !is_foreign(l)).collect();
-    listed.sort();
-    (files, listed)
+    out.stdout
 }
 
 #[test]
@@ -142,7 +141,8 @@ fn many_mixed_runs_leave_nothing_behind() {
     }
     let started = Instant::now();
     let total = runs();
-    let sandbox = Sandbox::new(&["-i"]);
+    // private IPC and mount namespaces: the runs' leftovers are judged there
+    let sandbox = Sandbox::new(&["-i", "-m"]);
     let t1 = Sleeper::start(util_linux("unshare").args([
         "--kill-child",
         "-f",
@@ -164,8 +164,10 @@ fn many_mixed_runs_leave_nothing_behind() {
     let d = dir.path().display().to_string();
     let marker = unique_name("mark");
 
-    let mounts_before = mount_table();
-    let netns_before = netns();
+    // the runs' own /run/netns (see netns)
+    sandbox.sh("mkdir -p /run/netns && mount -t tmpfs nsut-netns /run/netns").success();
+    let mounts_before = mount_table_of(sandbox.pid());
+    let netns_before = netns(&sandbox);
     let ipc_before = sysv_objects(&sandbox);
     assert!(ipc_before.is_empty(), "a fresh sandbox has IPC objects: {ipc_before:?}");
 
@@ -236,7 +238,10 @@ fn many_mixed_runs_leave_nothing_behind() {
             assert!(!err.contains("panicked"), "run {i}: {what}\n{err}");
             if let Some(tool) = mode.says {
                 let first = err.lines().next().unwrap_or_default();
-                assert!(first.starts_with(&format!("{tool}: ")), "run {i}: {what}\nstderr: {err}");
+                // getopt's own messages start with argv[0] as given: the path
+                let by_path = format!("{}: ", tool_path(tool).display());
+                let named = first.starts_with(&format!("{tool}: ")) || first.starts_with(&by_path);
+                assert!(named, "run {i}: {what}\nstderr: {err}");
             }
             per_mode[i % MODES.len()] += 1;
             seen += 1;
@@ -260,7 +265,7 @@ fn many_mixed_runs_leave_nothing_behind() {
     // the private IPC namespace the runs shared is still empty
     assert_eq!(sysv_objects(&sandbox), ipc_before, "IPC objects left behind");
     // no mount and no network namespace came or went
-    let mounts_after = mount_table();
+    let mounts_after = mount_table_of(sandbox.pid());
     let diff: Vec<String> = mounts_after
         .iter()
         .filter(|(k, n)| mounts_before.get(*k) != Some(n))
@@ -268,7 +273,7 @@ fn many_mixed_runs_leave_nothing_behind() {
         .chain(mounts_before.iter().filter(|(k, _)| !mounts_after.contains_key(*k)).map(|(k, _)| format!("-{k}")))
         .collect();
     assert!(diff.is_empty(), "mounts changed: {diff:?}");
-    assert_eq!(netns(), netns_before, "network namespaces changed");
+    assert_eq!(netns(&sandbox), netns_before, "network namespaces changed");
     assert!(Path::new(&format!("/proc/{}", t1.pid())).exists(), "the target died");
 
     let elapsed = started.elapsed();

@@ -14,11 +14,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout};
 use std::time::Duration;
 
+use nsutils_tests::subids::SubidFiles;
 use nsutils_tests::{
     assert_same_with, children_of, comm_of, differential, is_mounted, ns_link, proc_state, require_root, skip, tool,
     tool_path, unique_name, util_linux, wait_until, without_hints, without_proc_pids, Cmd, NetnsGuard, Output, Sandbox,
     TempDir, STD_PATH,
 };
+use nsutils_tests::{differential_head, Sleeper};
 
 fn us() -> Cmd {
     tool("unshare-rs")
@@ -363,33 +365,16 @@ fn ranges_as_root_are_written_directly() {
     assert!(out.stderr.contains("/uid_map: Invalid argument\n"), "{}", out.stderr);
 }
 
-/// A private mount namespace with fake /etc/subuid and /etc/subgid giving
+/// /etc/subuid and /etc/subgid of our own (see [`SubidFiles`]) giving
 /// `nobody` the blocks 100000 and 200000.
-fn subid_sandbox(test: &str) -> Option<Sandbox> {
-    if !require_root(test) {
-        return None;
-    }
-    if !Path::new("/usr/bin/newuidmap").exists() || !Path::new("/etc/subuid").exists() {
-        skip(test, "newuidmap or /etc/subuid missing (scripts/setup-deps.sh installs uidmap)");
-        return None;
-    }
-    let sandbox = Sandbox::new(&["-m"]);
-    // the files go with the TempDir, even when mounting fails; the bind
-    // mounts inside the sandbox keep them as long as it lives
-    let dir = TempDir::new("subids");
-    let (su, sg) = (dir.join("subuid"), dir.join("subgid"));
-    std::fs::write(&su, "# fake\nnobody:100000:65536\n").unwrap();
-    std::fs::write(&sg, "65534:200000:65536\n").unwrap();
-    let script = format!("mount --bind {} /etc/subuid && mount --bind {} /etc/subgid", su.display(), sg.display());
-    sandbox.sh(&script).success();
-    Some(sandbox)
+fn subid_sandbox(test: &str) -> Option<SubidFiles> {
+    let files = SubidFiles::new(test)?;
+    files.write(b"# fake\nnobody:100000:65536\n", b"65534:200000:65536\n");
+    Some(files)
 }
 
-fn in_sandbox_as_nobody(sandbox: &Sandbox, args: &[&str]) -> Output {
-    let setpriv = Cmd::new("setpriv").args(["--reuid=65534", "--regid=65534", "--clear-groups", "env"]);
-    let mut c = setpriv.arg(format!("PATH={STD_PATH}")).arg(nsutils_tests::tool_path("unshare-rs")).args(args);
-    c = sandbox.wrap(c);
-    c.run()
+fn in_sandbox_as_nobody(sandbox: &SubidFiles, args: &[&str]) -> Output {
+    sandbox.wrap_nobody(us().args(args)).run()
 }
 
 #[test]
@@ -403,11 +388,12 @@ fn ranges_as_an_ordinary_user_go_through_newuidmap() {
     };
     assert_eq!(run(&["--map-users=0:100000:10", "--map-groups=0:200000:10"]), ["0 100000 10", "0 200000 10"]);
     assert_eq!(run(&["--map-auto"]), ["0 100000 65536", "0 200000 65536"]);
-    assert_eq!(run(&["--map-auto", "-r"]), ["0 65534 1", "1 100000 65535", "0 65534 1", "1 200000 65535"]);
-    // -c: 65534 is inside the range, which is split around it
+    // an auto block keeps all its IDs beside the single map (util-linux 2.43)
+    assert_eq!(run(&["--map-auto", "-r"]), ["0 65534 1", "1 100000 65536", "0 65534 1", "1 200000 65536"]);
+    // -c: 65534 is among the block's inner IDs, which step over it
     assert_eq!(
         run(&["--map-users=auto", "--map-groups=auto", "-c"]),
-        ["65534 65534 1", "0 100000 65534", "65535 165534 1", "65534 65534 1", "0 200000 65534", "65535 265534 1"]
+        ["65534 65534 1", "0 100000 65534", "65535 165534 2", "65534 65534 1", "0 200000 65534", "65535 265534 2"]
     );
     assert_eq!(run(&["--map-subids"]), ["100000 100000 65536", "200000 200000 65536"]);
     // newuidmap refuses what /etc/subuid does not grant; its status is ours
@@ -430,21 +416,241 @@ fn ranges_as_an_ordinary_user_go_through_newuidmap() {
     out.fails_with("unshare-rs", "no line matching user \"root\" in /etc/subuid", 1);
 }
 
+/// `python3 -c` printing the owner uid of our user namespace (`NS_GET_OWNER_UID`).
+const OWNER_UID_PY: &str = "import fcntl, os, struct\n\
+    fd = os.open('/proc/self/ns/user', os.O_RDONLY)\n\
+    print(struct.unpack('I', fcntl.ioctl(fd, 0xb704, b'\\0' * 4))[0])\n";
+
 #[test]
 fn owner_creates_the_namespace_for_another_user() {
     if !require_root("owner_creates_the_namespace_for_another_user") {
         return;
     }
-    let owner_py = "import fcntl, os, struct\n\
-        fd = os.open('/proc/self/ns/user', os.O_RDONLY)\n\
-        print(struct.unpack('I', fcntl.ioctl(fd, 0xb704, b'\\0' * 4))[0])\n";
-    let out = us().args(["--owner", "65534:65534", python(), "-c", owner_py]).run();
+    let out = us().args(["--owner", "65534:65534", python(), "-c", OWNER_UID_PY]).run();
     out.success().stdout_is("65534\n");
+    // the single map is the owner's, who is root inside (util-linux 2.43
+    // maps the caller's: see owner_maps_the_owners_ids_not_the_callers)
     let out =
         us().args(["--owner=65534:65534", "-r", "sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u"]).run();
     out.success();
     assert_eq!(norm_maps(&out), ["0 65534 1", "0 65534 1", "0"]);
     us().args(["--owner", "1000", "true"]).run().fails_with("unshare-rs", "failed to parse owner", 1);
+}
+
+// ------------------------------------------ results compared with util-linux HEAD
+
+/// The same argv through ours (named `unshare`) and util-linux HEAD's
+/// `unshare`, each wrapped by `wrap`; stdout, exit status and stderr must
+/// match (hint lines aside). Ours, or `None` when HEAD is missing (skipped
+/// loudly).
+#[track_caller]
+fn same_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
+    let (ours, head) = differential_head("unshare", args, wrap)?;
+    assert_same_with(&ours, &head, without_hints);
+    Some(ours)
+}
+
+/// `args` then a program printing the uid and gid maps.
+fn with_maps(args: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    v.extend(["cat", "/proc/self/uid_map", "/proc/self/gid_map"].map(String::from));
+    v
+}
+
+#[track_caller]
+fn maps_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
+    let argv = with_maps(args);
+    let out = same_as_head(&argv.iter().map(String::as_str).collect::<Vec<_>>(), wrap)?;
+    out.success();
+    Some(out)
+}
+
+/// Issue 16, item 1: a range holding the outer ID of the single mapping
+/// (ours, as root: 0) gives that ID up, as with HEAD; the kernel refused
+/// the map with the ID twice.
+#[test]
+fn a_range_holding_our_outer_id_gives_it_up_as_head_does() {
+    if !require_root("a_range_holding_our_outer_id_gives_it_up_as_head_does") {
+        return;
+    }
+    for args in [
+        &["--map-users=all", "--map-groups=all", "-r"][..],
+        &["--map-users=0:0:65536", "--map-groups=0:0:65536", "-r"],
+        &["--map-groups=all", "--map-group=5"],
+        &["--map-users=10:0:100", "--map-user=7"],
+        &["--map-users=200000:0:10", "--map-user=0"],
+        &["--map-users=0:0:65536", "--map-user=100"],
+    ] {
+        let Some(out) = maps_as_head(args, |c| c) else { return };
+        assert!(out.stdout.lines().count() >= 2, "{args:?}: {}", out.stdout);
+    }
+    // as an ordinary user, through newuidmap: our uid 65534 in the middle
+    // of a block of ours
+    let Some(files) = SubidFiles::new("a_range_holding_our_outer_id_gives_it_up_as_head_does") else { return };
+    files.write(b"nobody:65000:1000\n", b"nobody:65000:1000\n");
+    let out = maps_as_head(&["--map-users=0:65000:1000", "--map-user=600"], |c| files.wrap_nobody(c));
+    let maps = norm_maps(&out.unwrap());
+    assert_eq!(maps, ["600 65534 1", "0 65000 534", "534 65535 66", "601 65601 399"]);
+}
+
+/// Issue 16, item 2: an `auto` block beside a single mapping keeps every
+/// one of its IDs (its inner IDs step over the single one), as root and
+/// through newuidmap, as with HEAD. Where HEAD cuts an ID off a range that
+/// does not hold the single inner ID, ours keeps it (unshare-rs(1) NOTES).
+#[test]
+fn an_auto_block_keeps_all_its_ids_as_head_does() {
+    let Some(files) = SubidFiles::new("an_auto_block_keeps_all_its_ids_as_head_does") else { return };
+    files.write(b"root:100000:65536\nnobody:300000:65536\n", b"root:200000:65536\n65534:400000:65536\n");
+    let cases: [&[&str]; 5] = [
+        &["--map-auto", "-r"],
+        &["--map-users=auto", "--map-groups=auto", "-c"],
+        &["--map-auto", "--map-user=5"],
+        &["--map-auto", "--map-user=65535"],
+        &["--map-subids", "-r"],
+    ];
+    for args in cases {
+        maps_as_head(args, |c| files.wrap(c));
+    }
+    let out = maps_as_head(&["--map-auto", "-r"], |c| files.wrap(c)).unwrap();
+    assert_eq!(norm_maps(&out), ["0 0 1", "1 100000 65536", "0 0 1", "1 200000 65536"]);
+    for args in &cases[..4] {
+        maps_as_head(args, |c| files.wrap_nobody(c));
+    }
+    // our own outer ID inside our block: left out, and nothing past the
+    // block's end (HEAD asks newuidmap for 65535-66000, which it refuses)
+    files.write(b"nobody:65000:1000\n", b"nobody:65000:1000\n");
+    let out = files.wrap_nobody(us().args(with_maps(&["--map-users=auto", "--map-user=0"]))).run();
+    out.success();
+    assert_eq!(norm_maps(&out)[..3], ["0 65534 1", "1 65000 534", "535 65535 465"]);
+    // HEAD is off by one here; ours keeps the range whole
+    let run = |args: &[&str]| {
+        let out = files.wrap(us().args(with_maps(args))).run();
+        out.success();
+        norm_maps(&out)
+    };
+    assert_eq!(run(&["--map-users=0:100000:1", "--map-user=1"])[..2], ["1 0 1", "0 100000 1"]);
+    assert_eq!(
+        run(&["--map-users=0:100:10", "--map-users=10:200:10", "--map-user=10"])[..3],
+        ["10 0 1", "0 100 10", "11 200 9"]
+    );
+}
+
+/// Issue 16, item 3: IDs count round the ID space, as with HEAD: a range
+/// past 4294967294 continues at 0 (the kernel refused it whole).
+#[test]
+fn ranges_at_the_top_of_the_id_space_continue_at_zero_as_head_does() {
+    if !require_root("ranges_at_the_top_of_the_id_space_continue_at_zero_as_head_does") {
+        return;
+    }
+    for spec in ["1:0:4294967295", "0:1:4294967295", "4294967295:0:1", "4294967294:0:2", "100:0:4294967295"] {
+        let users = format!("--map-users={spec}");
+        let Some(out) = maps_as_head(&[&users, "--map-groups=0:0:1"], |c| c) else { return };
+        assert!(!out.stdout.contains("4294967295 "), "{spec}: {}", out.stdout);
+    }
+    // what util-linux wraps silently stays refused (unshare-rs(1) NOTES)
+    let out = us().args(["--map-users=4294967296:0:1", "true"]).run();
+    out.fails_with("unshare-rs", "invalid mapping '4294967296:0:1'", 1);
+}
+
+/// Issue 16, item 4: `--owner` takes -1 (4294967295) for "keep this ID",
+/// as HEAD does.
+#[test]
+fn owner_takes_minus_one_for_keep_as_head_does() {
+    if !require_root("owner_takes_minus_one_for_keep_as_head_does") {
+        return;
+    }
+    // (with a new gid and -r, the maps differ: see the test below)
+    for owner in ["-1:-1", "4294967295:0", "0:4294967295"] {
+        let arg = format!("--owner={owner}");
+        if maps_as_head(&[&arg, "-r"], |c| c).is_none() {
+            return;
+        }
+        same_as_head(&[&arg, python(), "-c", OWNER_UID_PY], |c| c).unwrap().success();
+    }
+    let out = same_as_head(&["--owner=65534:-1", python(), "-c", OWNER_UID_PY], |c| c).unwrap();
+    out.success().stdout_is("65534\n");
+    same_as_head(&["--owner=-1:x", "true"], |c| c).unwrap().code(1);
+}
+
+/// Issue 16, item 4, the difference kept (unshare-rs(1) NOTES): with
+/// `--owner`, `-r` maps the owner's uid, not the caller's. HEAD maps root
+/// into a namespace the owner controls, so any process of the owner can
+/// join it and be root outside: here, read /etc/shadow.
+#[test]
+fn owner_maps_the_owners_ids_not_the_callers() {
+    if !require_root("owner_maps_the_owners_ids_not_the_callers") {
+        return;
+    }
+    let t = Sleeper::start(us().args(["--owner=65534:65534", "-r", "--kill-child", "sleep", "1000"]));
+    let uid_map = std::fs::read_to_string(format!("/proc/{}/uid_map", t.pid())).unwrap();
+    assert_eq!(uid_map.split_whitespace().collect::<Vec<_>>(), ["0", "65534", "1"]);
+    let out = util_linux("nsenter")
+        .as_nobody()
+        .args(["-t", &t.pid().to_string(), "-U", "sh", "-c", "id -u; cat /etc/shadow"])
+        .run();
+    assert_ne!(out.code, Some(0), "the owner became root outside:\n{}", out.stdout);
+    assert!(out.stderr.contains("Permission denied"), "{}", out.stderr);
+}
+
+/// Issue 16, item 6: newuidmap killed by a signal is an error that says so;
+/// the program does not run without its map. (HEAD carries on and runs it,
+/// exit 0: unshare-rs(1) NOTES.)
+#[test]
+fn newuidmap_killed_by_a_signal_is_reported() {
+    if !require_root("newuidmap_killed_by_a_signal_is_reported (runs as nobody)") {
+        return;
+    }
+    let dir = TempDir::new("fakemap");
+    let marker = unique_name("mark");
+    for (sig, name) in [("KILL", "SIGKILL"), ("TERM", "SIGTERM")] {
+        // written by a child process: an executable written from this
+        // multithreaded process could be busy (ETXTBSY) when run
+        let fake = format!("printf '#!/bin/sh\\nkill -{sig} $$\\n' > newuidmap && chmod 755 newuidmap");
+        Cmd::new("sh").args(["-c", &fake]).cwd(dir.path()).run().success();
+        let path = format!("{}:{STD_PATH}", dir.path().display());
+        let out = us()
+            .as_nobody()
+            .env("PATH", &path)
+            .env("NSUT_FAKEMAP", &marker)
+            .args(["--map-users=0:100000:10", "sh", "-c", "echo ran"])
+            .run();
+        out.fails_with("unshare-rs", &format!("newuidmap was killed by {name}"), 1).no_stdout();
+    }
+    assert_eq!(nsutils_tests::processes_with_env("NSUT_FAKEMAP", &marker), Vec::<u32>::new());
+}
+
+/// Issue 16, item 7: subid lines are taken as they are, as HEAD takes
+/// them: a blank around the name makes another name, a number followed by
+/// anything (the `\r` of a CRLF line) is a parse error naming the field.
+/// (We used to trim them, and then newuidmap refused our map.)
+#[test]
+fn subid_lines_are_taken_as_they_are_as_head_does() {
+    let Some(files) = SubidFiles::new("subid_lines_are_taken_as_they_are_as_head_does") else { return };
+    let auto = ["--map-users=auto", "--map-groups=auto", "true"];
+    for (subuid, message) in [
+        (&b"root:100000:65536\r\n"[..], "failed to parse subid map: '65536\r'"),
+        (b"root:100000:65536 \n", "failed to parse subid map: '65536 '"),
+        (b"root:100000 :65536\n", "failed to parse subid map: '100000 '"),
+        (b"root:100000:65536x\n", "failed to parse subid map: '65536x'"),
+        (b"root:-1:65536\n", "failed to parse subid map: '-1': Numerical result out of range"),
+    ] {
+        files.write(subuid, b"root:200000:65536\n");
+        let Some(out) = same_as_head(&auto, |c| files.wrap(c)) else { return };
+        out.fails_with("unshare", message, 1);
+    }
+    for (subuid, message) in [
+        (&b"nobody:100000:65536\r\n"[..], "failed to parse subid map: '65536\r'"),
+        (b" nobody:100000:65536\n", "no line matching user \"nobody\" in /etc/subuid"),
+        (b"nobody :100000:65536\n", "no line matching user \"nobody\" in /etc/subuid"),
+        (b"\tnobody:100000:65536\n", "no line matching user \"nobody\" in /etc/subuid"),
+    ] {
+        files.write(subuid, b"nobody:200000:65536\n");
+        same_as_head(&auto, |c| files.wrap_nobody(c)).unwrap().fails_with("unshare", message, 1);
+    }
+    // HEAD takes any name that is no number for uid 0 (unshare-rs(1) NOTES)
+    files.write(b" root:100000:65536\nnobody:1:1\n", b"root:200000:65536\n");
+    let out = files.wrap(us().args(auto)).run();
+    out.fails_with("unshare-rs", "no line matching user \"root\" in /etc/subuid", 1);
 }
 
 // ------------------------------------------------------- time, cgroup, mount
@@ -582,6 +788,18 @@ fn binfmt_interpreter_fixed_before_chroot() {
     // lsns-rs ran, with the file as its argument
     run("F").fails_with("lsns-rs", &format!("invalid namespace argument: '{file}'"), 1);
     run("").fails_with("unshare-rs", &format!("failed to execute {file}: No such file or directory"), 127);
+}
+
+/// Issue 16, item 5: `-l ''` registers nothing and runs the program, as
+/// HEAD does (an empty write to `register` fails with EINVAL).
+#[test]
+fn an_empty_interpreter_is_no_registration_as_head_does() {
+    if !require_root("an_empty_interpreter_is_no_registration_as_head_does") {
+        return;
+    }
+    let Some(out) = same_as_head(&["-pf", "-r", "-l", "", "sh", "-c", "echo ran"], |c| c) else { return };
+    out.success().stdout_is("ran\n");
+    same_as_head(&["-pf", "-r", "--load-interp=", "true"], |c| c).unwrap().success();
 }
 
 #[test]
@@ -779,7 +997,7 @@ fn a_fatal_signal_of_the_child_is_re_raised() {
 fn bad_options_exit_1() {
     same(&["-n/x", "true"]);
     same(&["--bogus"]);
-    us().args(["-n/x", "true"]).run().usage_error("unshare-rs", "invalid option -- '/'");
+    us().arg0("unshare-rs").args(["-n/x", "true"]).run().usage_error("unshare-rs", "invalid option -- '/'");
 }
 
 // ---------------------------------------------------------------- signals
@@ -883,6 +1101,63 @@ fn kill_child_when_unshare_rs_died_before_the_signal_was_armed() {
     assert_eq!(mine.last(), Some(&"+++ exited with 1 +++"), "{trace}");
 }
 
+/// The signal `cmd --kill-child=NAME` (an unshare) sends its child when it
+/// is killed, as the child (python) reports it.
+fn delivered_signal(cmd: Cmd, name: &str, dir: &TempDir) -> i32 {
+    let (report, ready) = (dir.join(unique_name("sig")), dir.join(unique_name("ready")));
+    let py = "import os, signal, sys, time\n\
+        def got(n, f):\n    open(sys.argv[1] + '.t', 'w').write(str(n)); os.rename(sys.argv[1] + '.t', sys.argv[1]); os._exit(0)\n\
+        for s in range(signal.SIGRTMIN, signal.SIGRTMAX + 1): signal.signal(s, got)\n\
+        open(sys.argv[2], 'w').close()\n\
+        time.sleep(60)\n";
+    let marker = unique_name("rt");
+    let child = cmd
+        .env("NSUT_RTSIG", &marker)
+        .arg(format!("--kill-child={name}"))
+        .args([python(), "-c", py])
+        .arg(&report)
+        .arg(&ready)
+        .spawn();
+    let mut child = nsutils_tests::ChildGuard(child);
+    wait_until(20, "the child to set its handlers", || ready.exists());
+    let _ = child.0.kill();
+    let _ = child.0.wait();
+    // the child outlives its parent until the signal comes (or fails to)
+    let reported = (0..2000).find_map(|_| {
+        let text = std::fs::read_to_string(&report).ok();
+        if text.is_none() {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        text
+    });
+    for pid in nsutils_tests::processes_with_env("NSUT_RTSIG", &marker) {
+        // SAFETY: killing the straggler of this test.
+        unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    }
+    let reported = reported.unwrap_or_else(|| panic!("--kill-child={name}: no real-time signal came"));
+    reported.parse().unwrap()
+}
+
+/// Issue 16, item 13: real-time signals have glibc's numbers in every
+/// build (this runs against the static musl binaries too, whose C library
+/// says SIGRTMIN is 35), and bare RTMIN/RTMAX are refused, as by HEAD.
+#[test]
+fn kill_child_real_time_signals_are_numbered_as_head_does() {
+    let Some(head) = nsutils_tests::util_linux_head("unshare") else { return };
+    let dir = TempDir::new("rtsig");
+    for (name, number) in [("RTMIN+0", 34), ("RTMIN+30", 64), ("RTMAX-0", 64), ("RTMAX-30", 34), ("rtmin+2", 36)] {
+        let ours = delivered_signal(nsutils_tests::ul_named("unshare"), name, &dir);
+        let theirs = delivered_signal(head.clone(), name, &dir);
+        assert_eq!((ours, theirs), (number, number), "--kill-child={name}: ours, HEAD's");
+    }
+    for bare in ["RTMIN", "RTMAX", "SIGRTMAX", "RTMIN+31"] {
+        let arg = format!("--kill-child={bare}");
+        let (ours, theirs) = nsutils_tests::differential_head("unshare", [&arg, "true"], |c| c).unwrap();
+        assert_same_with(&ours, &theirs, without_hints);
+        ours.fails_with("unshare", &format!("unknown signal: {bare}"), 1);
+    }
+}
+
 // ---------------------------------------------------------------- fd hygiene
 
 #[test]
@@ -932,7 +1207,7 @@ fn bad_input_is_reported_and_leaves_nothing_behind() {
         (&["--map-users=1,2"], "invalid mapping '1,2'"),
         (&["--map-groups=a:b:c"], "invalid mapping 'a:b:c'"),
         (&["--map-users=0:1"], "invalid mapping '0:1'"),
-        (&["--map-users=0:4294967295:2"], "invalid mapping '0:4294967295:2'"),
+        (&["--map-users=0:4294967296:2"], "invalid mapping '0:4294967296:2'"),
         (&["--kill-child=FOO"], "unknown signal: FOO"),
         (&["--kill-child=9"], "unknown signal: 9"),
         (&["-S", "abc"], "failed to parse uid: 'abc'"),

@@ -89,6 +89,11 @@ impl Kernel for Real {
 
     fn write_file(&mut self, path: &Path, data: &[u8]) -> Result<(), WriteError> {
         let mut f = std::fs::OpenOptions::new().write(true).open(path).map_err(WriteError::Open)?;
+        // nothing to write is no write(2), as with util-linux (`-l ''`):
+        // binfmt_misc's register refuses an empty one
+        if data.is_empty() {
+            return Ok(());
+        }
         // the kernel takes a map in a single write
         match f.write(data) {
             Ok(n) if n == data.len() => Ok(()),

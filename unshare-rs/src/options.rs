@@ -1,105 +1,214 @@
 //! The command line of `unshare-rs` and the validated [`Plan`] it becomes.
 //!
-//! Parsing is two-staged: [`SPEC`] splits argv the way `getopt_long` does,
-//! then [`Plan::build`] walks the options in order (so errors come in the
-//! order util-linux reports them) and resolves every implication: `-r`
-//! implies `-U`, `--mount-proc` implies `-m`, `--kill-child` implies `-f`,
-//! single ID maps are merged into ranges, and so on. Nothing here touches
-//! the kernel; what the plan needs from the system (ids, files, names)
-//! comes through [`Host`], so it is unit-tested without root.
+//! [`SPEC`] is the option table; [`Builder`] is the body of util-linux's
+//! getopt loop: [`Spec::build`](nsutils_common::cli::Spec::build) hands it
+//! each option as `getopt_long` returns it, so the first bad value is the
+//! one reported, and [`Build::finish`] resolves every implication after
+//! the loop: `-r` implies `-U`, `--mount-proc` implies `-m`, `--kill-child`
+//! implies `-f`, single ID maps are merged into ranges, and so on. Nothing
+//! here touches the kernel; what the plan needs from the system (ids,
+//! files, names) comes through [`Host`], so it is unit-tested without root.
 
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 
-use nsutils_common::cli::{HasArg, Mode, Opt, Parsed, Spec};
-use nsutils_common::ns::NsType;
+use nsutils_common::cli::{self, Build, HasArg, Mode, Opt, Spec};
+use nsutils_common::ns::{NsSet, NsType};
 use nsutils_common::parse::{parse_i64, parse_u32, NumError};
 use nsutils_common::{signals, Error, Result};
 
-use crate::idmap::{self, IdKind, IdRange};
+pub use crate::idmap::IdMap;
+use crate::idmap::{self, IdKind, SingleId, Wanted};
 
-const fn ns_opt(long: &'static str, short: char, help: &'static str) -> Opt {
-    Opt::optional(long, Some(short), "<file>", help).short_takes(HasArg::No)
+/// The options of `unshare-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-m`, `--mount[=FILE]`, … : unshare (and persist) a namespace.
+    Ns(NsType),
+    /// `--mount-proc[=DIR]`.
+    MountProc,
+    /// `--mount-binfmt[=DIR]`.
+    MountBinfmt,
+    /// `-l`, `--load-interp`.
+    LoadInterp,
+    /// `--propagation`.
+    Propagation,
+    /// `-R`, `--root`.
+    Root,
+    /// `-w`, `--wd`.
+    Wd,
+    /// `-S`, `--setuid`.
+    Setuid,
+    /// `-G`, `--setgid`.
+    Setgid,
+    /// `--map-user`.
+    MapUser,
+    /// `--map-group`.
+    MapGroup,
+    /// `-r`, `--map-root-user`.
+    MapRootUser,
+    /// `-c`, `--map-current-user`.
+    MapCurrentUser,
+    /// `--map-auto`.
+    MapAuto,
+    /// `--map-subids`.
+    MapSubids,
+    /// `--map-users`.
+    MapUsers,
+    /// `--map-groups`.
+    MapGroups,
+    /// `--owner`.
+    Owner,
+    /// `-f`, `--fork`.
+    Fork,
+    /// `--kill-child[=SIG]`.
+    KillChild,
+    /// `--forward-signals`.
+    ForwardSignals,
+    /// `--setgroups`.
+    Setgroups,
+    /// `--keep-caps`.
+    KeepCaps,
+    /// `--monotonic`.
+    Monotonic,
+    /// `--boottime`.
+    Boottime,
+    /// `--clear-env`.
+    ClearEnv,
+    /// `--whitelist-env`.
+    WhitelistEnv,
 }
 
-const OPTS: &[Opt] = &[
-    ns_opt("mount", 'm', "new mount namespace"),
-    ns_opt("uts", 'u', "new UTS namespace (host and domain name)"),
-    ns_opt("ipc", 'i', "new System V IPC and POSIX queue namespace"),
-    ns_opt("net", 'n', "new network namespace"),
-    ns_opt("pid", 'p', "new PID namespace (for forked children)"),
-    ns_opt("user", 'U', "new user namespace"),
-    ns_opt("cgroup", 'C', "new cgroup namespace"),
-    ns_opt("time", 'T', "new time namespace (for forked children)"),
-    Opt::optional("mount-proc", None, "<dir>", "mount a fresh proc on <dir> (implies --mount)").in_section(1),
-    Opt::optional("mount-binfmt", None, "<dir>", "mount a fresh binfmt_misc\n(implies --user and --mount)")
+/// A namespace option: its letter and name come from [`NsType`]; the short
+/// form takes no argument (`-n/x` is `-n -/ -x`), the long one an optional FILE.
+const fn ns_opt(ty: NsType, help: &'static str) -> Opt<Id> {
+    Opt::optional(Id::Ns(ty), Some(ty.short_option()), ty.long_option(), "<file>", help).short_takes(HasArg::No)
+}
+
+const OPTS: &[Opt<Id>] = &[
+    ns_opt(NsType::Mnt, "new mount namespace"),
+    ns_opt(NsType::Uts, "new UTS namespace (host and domain name)"),
+    ns_opt(NsType::Ipc, "new System V IPC and POSIX queue namespace"),
+    ns_opt(NsType::Net, "new network namespace"),
+    ns_opt(NsType::Pid, "new PID namespace (for forked children)"),
+    ns_opt(NsType::User, "new user namespace"),
+    ns_opt(NsType::Cgroup, "new cgroup namespace"),
+    ns_opt(NsType::Time, "new time namespace (for forked children)"),
+    Opt::optional(Id::MountProc, None, "mount-proc", "<dir>", "mount a fresh proc on <dir> (implies --mount)")
         .in_section(1),
+    Opt::optional(
+        Id::MountBinfmt,
+        None,
+        "mount-binfmt",
+        "<dir>",
+        "mount a fresh binfmt_misc\n(implies --user and --mount)",
+    )
+    .in_section(1),
     Opt::required(
-        "load-interp",
+        Id::LoadInterp,
         Some('l'),
+        "load-interp",
         "<definition>",
         "register a binfmt_misc interpreter in it\n(implies --mount-binfmt)",
     )
     .in_section(1),
     Opt::required(
-        "propagation",
+        Id::Propagation,
         None,
+        "propagation",
         "slave|shared|private|unchanged",
         "set the propagation of all mounts in the\nnew mount namespace (default: private)",
     )
     .in_section(1),
-    Opt::required("root", Some('R'), "<dir>", "chroot to <dir> before running the program").in_section(1),
-    Opt::required("wd", Some('w'), "<dir>", "change to directory <dir>").in_section(1),
-    Opt::required("setuid", Some('S'), "<uid>", "become user <uid> before running the program").in_section(2),
-    Opt::required("setgid", Some('G'), "<gid>", "become group <gid> before running the program").in_section(2),
-    Opt::required("map-user", None, "<uid>|<name>", "map your uid to <uid> (implies --user)").in_section(2),
-    Opt::required("map-group", None, "<gid>|<name>", "map your gid to <gid> (implies --user)").in_section(2),
-    Opt::flag("map-root-user", Some('r'), "map your uid and gid to root (implies --user)").in_section(2),
-    Opt::flag("map-current-user", Some('c'), "map your uid and gid onto themselves\n(implies --user)").in_section(2),
-    Opt::flag("map-auto", None, "map your first ranges in /etc/subuid and\n/etc/subgid from 0 (implies --user)")
+    Opt::required(Id::Root, Some('R'), "root", "<dir>", "chroot to <dir> before running the program").in_section(1),
+    Opt::required(Id::Wd, Some('w'), "wd", "<dir>", "change to directory <dir>").in_section(1),
+    Opt::required(Id::Setuid, Some('S'), "setuid", "<uid>", "become user <uid> before running the program")
+        .in_section(2),
+    Opt::required(Id::Setgid, Some('G'), "setgid", "<gid>", "become group <gid> before running the program")
+        .in_section(2),
+    Opt::required(Id::MapUser, None, "map-user", "<uid>|<name>", "map your uid to <uid> (implies --user)")
+        .in_section(2),
+    Opt::required(Id::MapGroup, None, "map-group", "<gid>|<name>", "map your gid to <gid> (implies --user)")
+        .in_section(2),
+    Opt::flag(Id::MapRootUser, Some('r'), "map-root-user", "map your uid and gid to root (implies --user)")
         .in_section(2),
     Opt::flag(
-        "map-subids",
+        Id::MapCurrentUser,
+        Some('c'),
+        "map-current-user",
+        "map your uid and gid onto themselves\n(implies --user)",
+    )
+    .in_section(2),
+    Opt::flag(
+        Id::MapAuto,
         None,
+        "map-auto",
+        "map your first ranges in /etc/subuid and\n/etc/subgid from 0 (implies --user)",
+    )
+    .in_section(2),
+    Opt::flag(
+        Id::MapSubids,
+        None,
+        "map-subids",
         "map your first ranges in /etc/subuid and\n/etc/subgid onto themselves (implies --user)",
     )
     .in_section(2),
     Opt::required(
-        "map-users",
+        Id::MapUsers,
         None,
+        "map-users",
         "<inneruid>:<outeruid>:<count>",
         "map <count> uids from <outeruid> to <inneruid>;\nalso auto, subids or all (implies --user)",
     )
     .in_section(2),
     Opt::required(
-        "map-groups",
+        Id::MapGroups,
         None,
+        "map-groups",
         "<innergid>:<outergid>:<count>",
         "map <count> gids from <outergid> to <innergid>;\nalso auto, subids or all (implies --user)",
     )
     .in_section(2),
-    Opt::required("owner", None, "<uid>:<gid>", "create the user namespace as <uid>:<gid>\n(implies --user)")
-        .in_section(2),
-    Opt::flag("fork", Some('f'), "run the program as a child and wait for it").in_section(3),
-    Opt::optional(
-        "kill-child",
+    Opt::required(
+        Id::Owner,
         None,
+        "owner",
+        "<uid>:<gid>",
+        "create the user namespace as <uid>:<gid>\n(implies --user)",
+    )
+    .in_section(2),
+    Opt::flag(Id::Fork, Some('f'), "fork", "run the program as a child and wait for it").in_section(3),
+    Opt::optional(
+        Id::KillChild,
+        None,
+        "kill-child",
         "<signame>",
         "send <signame> (default KILL) to the child when\nwe die (implies --fork)",
     )
     .in_section(3),
-    Opt::flag("forward-signals", None, "pass SIGTERM and SIGINT on to the child\n(implies --fork)").in_section(3),
-    Opt::required("setgroups", None, "allow|deny", "allow or deny setgroups(2) in the user namespace").in_section(4),
-    Opt::flag("keep-caps", None, "keep the user namespace's capabilities\nacross exec").in_section(4),
-    Opt::required("monotonic", None, "<offset>", "offset CLOCK_MONOTONIC by <offset> seconds").in_section(5),
-    Opt::required("boottime", None, "<offset>", "offset CLOCK_BOOTTIME by <offset> seconds").in_section(5),
-    Opt::flag("clear-env", None, "start the program with an empty environment").in_section(5),
-    Opt::required("whitelist-env", None, "<list>", "keep only the comma-separated variables in <list>").in_section(5),
+    Opt::flag(Id::ForwardSignals, None, "forward-signals", "pass SIGTERM and SIGINT on to the child\n(implies --fork)")
+        .in_section(3),
+    Opt::required(Id::Setgroups, None, "setgroups", "allow|deny", "allow or deny setgroups(2) in the user namespace")
+        .in_section(4),
+    Opt::flag(Id::KeepCaps, None, "keep-caps", "keep the user namespace's capabilities\nacross exec").in_section(4),
+    Opt::required(Id::Monotonic, None, "monotonic", "<offset>", "offset CLOCK_MONOTONIC by <offset> seconds")
+        .in_section(5),
+    Opt::required(Id::Boottime, None, "boottime", "<offset>", "offset CLOCK_BOOTTIME by <offset> seconds")
+        .in_section(5),
+    Opt::flag(Id::ClearEnv, None, "clear-env", "start the program with an empty environment").in_section(5),
+    Opt::required(
+        Id::WhitelistEnv,
+        None,
+        "whitelist-env",
+        "<list>",
+        "keep only the comma-separated variables in <list>",
+    )
+    .in_section(5),
 ];
 
 /// The command line of `unshare-rs`.
-pub const SPEC: Spec = Spec {
+pub const SPEC: Spec<Id> = Spec {
     name: "unshare-rs",
     usage: &["[options] [<program> [<argument>...]]"],
     about: "Run a program with some namespaces unshared from the parent.",
@@ -154,19 +263,6 @@ impl SetGroups {
     }
 }
 
-/// How the uid or gid map of the new user namespace is written.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum IdMap {
-    /// No map (IDs show as the overflow ID, 65534).
-    #[default]
-    None,
-    /// One ID, written by the process itself (allowed for its own ID).
-    Single(IdRange),
-    /// Ranges, written by a helper that stays outside: directly as root,
-    /// otherwise through `newuidmap`/`newgidmap`.
-    Ranges(Vec<IdRange>),
-}
-
 /// The environment the program gets.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum EnvPlan {
@@ -181,8 +277,8 @@ pub enum EnvPlan {
 /// resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// `CLONE_NEW*` flags for the one `unshare(2)` call.
-    pub flags: libc::c_int,
+    /// The namespaces the one `unshare(2)` call creates.
+    pub namespaces: NsSet,
     /// Namespaces to bind-mount onto files, in [`NsType::ENTER_ORDER`].
     pub persist: Vec<(NsType, PathBuf)>,
     /// Fork and wait instead of exec'ing directly.
@@ -211,7 +307,8 @@ pub struct Plan {
     pub uid_map: IdMap,
     /// The gid map.
     pub gid_map: IdMap,
-    /// `--owner`: credentials taken before `unshare(2)`.
+    /// `--owner`: credentials taken before `unshare(2)`; 4294967295
+    /// (`-1`) leaves that one as it is, as with `chown(2)`.
     pub owner: Option<(u32, u32)>,
     /// `--setgroups`.
     pub setgroups: Option<SetGroups>,
@@ -234,7 +331,7 @@ pub trait Host {
     /// Our effective gid.
     fn egid(&self) -> u32;
     /// A file's contents (`/etc/subuid`, `/proc/self/uid_map`), `None` if unreadable.
-    fn read(&self, path: &str) -> Option<String>;
+    fn read(&self, path: &str) -> Option<Vec<u8>>;
     /// The login name of `uid`.
     fn user_name(&self, uid: u32) -> Option<String>;
     /// The uid of user `name`.
@@ -257,8 +354,8 @@ impl Host for System {
         // SAFETY: getegid cannot fail.
         unsafe { libc::getegid() }
     }
-    fn read(&self, path: &str) -> Option<String> {
-        std::fs::read_to_string(path).ok()
+    fn read(&self, path: &str) -> Option<Vec<u8>> {
+        std::fs::read(path).ok()
     }
     fn user_name(&self, uid: u32) -> Option<String> {
         nsutils_common::users::user_name(uid)
@@ -294,15 +391,17 @@ fn number_u32(value: &str, what: &str) -> Result<u32> {
     parse_u32(value, 10).map_err(|e| e.to_error(what, value))
 }
 
-/// `--owner UID:GID`: exactly two decimal numbers.
+/// `--owner UID:GID`: exactly two decimal numbers, where `-1` (or
+/// 4294967295) keeps that ID, as util-linux 2.43 takes it.
 fn parse_owner(value: &str) -> Result<(u32, u32)> {
     let bad = || Error::msg("failed to parse owner");
+    let id = |s: &str| if s == "-1" { Some(u32::MAX) } else { idmap::decimal(s) };
     let (u, g) = value.split_once(':').ok_or_else(bad)?;
-    Ok((idmap::decimal(u).ok_or_else(bad)?, idmap::decimal(g).ok_or_else(bad)?))
+    Ok((id(u).ok_or_else(bad)?, id(g).ok_or_else(bad)?))
 }
 
 /// One `--map-users`/`--map-groups` value (or `--map-auto`/`--map-subids`).
-fn ranges_for(kind: IdKind, value: &str, host: &dyn Host) -> Result<Vec<IdRange>> {
+fn ranges_for(kind: IdKind, value: &str, host: &dyn Host) -> Result<Vec<Wanted>> {
     let euid = host.euid();
     let subid = |identity| {
         let contents = host.read(kind.subid_file());
@@ -320,228 +419,277 @@ fn ranges_for(kind: IdKind, value: &str, host: &dyn Host) -> Result<Vec<IdRange>
     }
 }
 
-impl Plan {
-    /// Turn parsed options and operands into a plan, reporting the first
-    /// bad value the way util-linux does.
-    pub fn build(parsed: &Parsed, host: &dyn Host) -> Result<Plan> {
-        let mut flags = 0;
-        let mut targets: Vec<(NsType, PathBuf)> = Vec::new();
-        let mut fork = false;
-        let mut kill_child = None;
-        let mut forward_signals = false;
-        let mut propagation = Propagation::Private;
-        let mut mount_proc: Option<PathBuf> = None;
-        let mut binfmt: Option<PathBuf> = None;
-        let mut interpreter = None;
-        let (mut root, mut wd, mut setuid, mut setgid) = (None, None, None, None);
-        let (mut map_user, mut map_group): (Option<u32>, Option<u32>) = (None, None);
-        let (mut user_ranges, mut group_ranges): (Vec<IdRange>, Vec<IdRange>) = (Vec::new(), Vec::new());
-        let mut owner = None;
-        let mut setgroups = None;
-        let mut keep_caps = false;
-        let (mut boottime, mut monotonic) = (None, None);
-        let mut env = EnvPlan::Inherit;
+/// The option stage of `unshare-rs`: each option as util-linux's loop
+/// meets it ([`Build::take`]), then the checks and implications after the
+/// loop ([`Build::finish`]).
+pub struct Builder<'h> {
+    host: &'h dyn Host,
+    namespaces: NsSet,
+    targets: Vec<(NsType, PathBuf)>,
+    fork: bool,
+    kill_child: Option<i32>,
+    forward_signals: bool,
+    propagation: Propagation,
+    mount_proc: Option<PathBuf>,
+    binfmt: Option<PathBuf>,
+    interpreter: Option<OsString>,
+    root: Option<PathBuf>,
+    wd: Option<PathBuf>,
+    setuid: Option<u32>,
+    setgid: Option<u32>,
+    map_user: Option<SingleId>,
+    map_group: Option<SingleId>,
+    user_ranges: Vec<Wanted>,
+    group_ranges: Vec<Wanted>,
+    owner: Option<(u32, u32)>,
+    setgroups: Option<SetGroups>,
+    keep_caps: bool,
+    boottime: Option<i64>,
+    monotonic: Option<i64>,
+    env: EnvPlan,
+}
 
-        // --mount-binfmt without a directory uses /proc's, and so needs a
-        // fresh /proc too
-        let default_binfmt = |binfmt: &mut Option<PathBuf>, mount_proc: &mut Option<PathBuf>| {
-            if binfmt.is_none() {
-                binfmt.replace(PathBuf::from("/proc/sys/fs/binfmt_misc"));
-                mount_proc.get_or_insert_with(|| PathBuf::from("/proc"));
-            }
+impl<'h> Builder<'h> {
+    /// A builder that asks `host` about ids, files, names and variables.
+    pub fn new(host: &'h dyn Host) -> Builder<'h> {
+        Builder {
+            host,
+            namespaces: NsSet::EMPTY,
+            targets: Vec::new(),
+            fork: false,
+            kill_child: None,
+            forward_signals: false,
+            propagation: Propagation::Private,
+            mount_proc: None,
+            binfmt: None,
+            interpreter: None,
+            root: None,
+            wd: None,
+            setuid: None,
+            setgid: None,
+            map_user: None,
+            map_group: None,
+            user_ranges: Vec::new(),
+            group_ranges: Vec::new(),
+            owner: None,
+            setgroups: None,
+            keep_caps: false,
+            boottime: None,
+            monotonic: None,
+            env: EnvPlan::Inherit,
+        }
+    }
+
+    /// `--mount-binfmt` without a directory uses /proc's, and so needs a
+    /// fresh /proc too.
+    fn default_binfmt(&mut self) {
+        if self.binfmt.is_none() {
+            self.binfmt = Some(PathBuf::from("/proc/sys/fs/binfmt_misc"));
+            self.mount_proc.get_or_insert_with(|| PathBuf::from("/proc"));
+        }
+    }
+
+    fn user_namespace(&mut self) {
+        self.namespaces.insert(NsType::User);
+    }
+
+    /// `--whitelist-env LIST`: keep the listed variables (values as they are now).
+    fn whitelist(&mut self, list: &OsStr) {
+        let mut keep = match std::mem::take(&mut self.env) {
+            EnvPlan::Only(k) => k,
+            EnvPlan::Inherit => Vec::new(),
         };
-
-        for m in &parsed.opts {
-            let v = m.value_str();
-            let path = || m.value.clone().map(PathBuf::from);
-            if let Some(ty) = NsType::from_long_option(m.id) {
-                flags |= ty.clone_flag();
-                if let Some(p) = path() {
-                    targets.retain(|(t, _)| *t != ty);
-                    targets.push((ty, p));
-                }
+        for name in list.as_bytes().split(|&b| b == b',') {
+            // a name with '=' is no variable (setenv(3) refuses it), though
+            // glibc's getenv("A=B") finds the value of A that starts with "B="
+            if name.is_empty() || name.contains(&b'=') {
                 continue;
             }
-            match m.id {
-                "fork" => fork = true,
-                "kill-child" => {
-                    fork = true;
-                    kill_child = Some(match &m.value {
-                        None => libc::SIGKILL,
-                        Some(_) => signals::from_name(&v).ok_or_else(|| Error::msg(format!("unknown signal: {v}")))?,
-                    });
-                }
-                "forward-signals" => {
-                    fork = true;
-                    forward_signals = true;
-                }
-                "mount-proc" => {
-                    flags |= libc::CLONE_NEWNS;
-                    mount_proc = Some(path().unwrap_or_else(|| PathBuf::from("/proc")));
-                }
-                "mount-binfmt" => {
-                    flags |= libc::CLONE_NEWNS | libc::CLONE_NEWUSER;
-                    match path() {
-                        Some(p) => binfmt = Some(p),
-                        None => default_binfmt(&mut binfmt, &mut mount_proc),
-                    }
-                }
-                "load-interp" => {
-                    flags |= libc::CLONE_NEWNS | libc::CLONE_NEWUSER;
-                    default_binfmt(&mut binfmt, &mut mount_proc);
-                    interpreter = m.value.clone();
-                }
-                "propagation" => {
-                    propagation = match v.as_str() {
-                        "slave" => Propagation::Slave,
-                        "shared" => Propagation::Shared,
-                        "private" => Propagation::Private,
-                        "unchanged" => Propagation::Unchanged,
-                        _ => return Err(Error::msg(format!("unsupported propagation mode: {v}"))),
-                    }
-                }
-                "root" => root = path(),
-                "wd" => wd = path(),
-                "setuid" => setuid = Some(number_u32(&v, "failed to parse uid")?),
-                "setgid" => setgid = Some(number_u32(&v, "failed to parse gid")?),
-                "map-user" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    map_user = Some(map_id(&v, host.uid_by_name(&v), "uid")?);
-                }
-                "map-group" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    map_group = Some(map_id(&v, host.gid_by_name(&v), "gid")?);
-                }
-                "map-root-user" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    (map_user, map_group) = (Some(0), Some(0));
-                }
-                "map-current-user" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    (map_user, map_group) = (Some(host.euid()), Some(host.egid()));
-                }
-                "map-users" | "map-groups" | "map-auto" | "map-subids" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    let value = match m.id {
-                        "map-auto" => "auto",
-                        "map-subids" => "subids",
-                        _ => v.as_str(),
-                    };
-                    if m.id != "map-groups" {
-                        user_ranges.extend(ranges_for(IdKind::User, value, host)?);
-                    }
-                    if m.id != "map-users" {
-                        group_ranges.extend(ranges_for(IdKind::Group, value, host)?);
-                    }
-                }
-                "owner" => {
-                    flags |= libc::CLONE_NEWUSER;
-                    owner = Some(parse_owner(&v)?);
-                }
-                "setgroups" => {
-                    setgroups = Some(match v.as_str() {
-                        "allow" => SetGroups::Allow,
-                        "deny" => SetGroups::Deny,
-                        _ => return Err(Error::msg(format!("unsupported --setgroups argument '{v}'"))),
-                    })
-                }
-                "keep-caps" => keep_caps = true,
-                "monotonic" => monotonic = Some(offset(&v, "monotonic")?),
-                "boottime" => boottime = Some(offset(&v, "boottime")?),
-                "clear-env" => {
-                    if env == EnvPlan::Inherit {
-                        env = EnvPlan::Only(Vec::new());
-                    }
-                }
-                "whitelist-env" => {
-                    let mut keep = match env {
-                        EnvPlan::Only(k) => k,
-                        EnvPlan::Inherit => Vec::new(),
-                    };
-                    for name in m.value.as_deref().unwrap_or_default().as_bytes().split(|&b| b == b',') {
-                        // a name with '=' is no variable (setenv(3) refuses
-                        // it), though glibc's getenv("A=B") finds the value
-                        // of A that starts with "B="
-                        if name.is_empty() || name.contains(&b'=') {
-                            continue;
-                        }
-                        let name = OsStr::from_bytes(name);
-                        if keep.iter().any(|(k, _)| k == name) {
-                            continue;
-                        }
-                        if let Some(value) = host.var(name) {
-                            keep.push((name.to_os_string(), value));
-                        }
-                    }
-                    env = EnvPlan::Only(keep);
-                }
-                other => unreachable!("option {other} is in the table but not handled"),
+            let name = OsStr::from_bytes(name);
+            if keep.iter().any(|(k, _)| k == name) {
+                continue;
+            }
+            if let Some(value) = self.host.var(name) {
+                keep.push((name.to_os_string(), value));
             }
         }
+        self.env = EnvPlan::Only(keep);
+    }
+}
 
-        if (monotonic.is_some() || boottime.is_some()) && flags & NsType::Time.clone_flag() == 0 {
+impl Build<Id> for Builder<'_> {
+    type Plan = Plan;
+
+    fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
+        let v = cli::text(value);
+        let path = || value.map(PathBuf::from);
+        let host = self.host;
+        match id {
+            Id::Ns(ty) => {
+                self.namespaces.insert(ty);
+                if let Some(p) = path() {
+                    self.targets.retain(|(t, _)| *t != ty);
+                    self.targets.push((ty, p));
+                }
+            }
+            Id::Fork => self.fork = true,
+            Id::KillChild => {
+                self.fork = true;
+                self.kill_child = Some(match value {
+                    None => libc::SIGKILL,
+                    Some(_) => signals::from_name(&v).ok_or_else(|| Error::msg(format!("unknown signal: {v}")))?,
+                });
+            }
+            Id::ForwardSignals => {
+                self.fork = true;
+                self.forward_signals = true;
+            }
+            Id::MountProc => {
+                self.namespaces.insert(NsType::Mnt);
+                self.mount_proc = Some(path().unwrap_or_else(|| PathBuf::from("/proc")));
+            }
+            Id::MountBinfmt => {
+                self.namespaces.extend([NsType::Mnt, NsType::User]);
+                match path() {
+                    Some(p) => self.binfmt = Some(p),
+                    None => self.default_binfmt(),
+                }
+            }
+            Id::LoadInterp => {
+                self.namespaces.extend([NsType::Mnt, NsType::User]);
+                self.default_binfmt();
+                self.interpreter = value.map(OsStr::to_os_string);
+            }
+            Id::Propagation => {
+                self.propagation = match v.as_str() {
+                    "slave" => Propagation::Slave,
+                    "shared" => Propagation::Shared,
+                    "private" => Propagation::Private,
+                    "unchanged" => Propagation::Unchanged,
+                    _ => return Err(Error::msg(format!("unsupported propagation mode: {v}"))),
+                }
+            }
+            Id::Root => self.root = path(),
+            Id::Wd => self.wd = path(),
+            Id::Setuid => self.setuid = Some(number_u32(&v, "failed to parse uid")?),
+            Id::Setgid => self.setgid = Some(number_u32(&v, "failed to parse gid")?),
+            Id::MapUser => {
+                self.user_namespace();
+                self.map_user = Some(SingleId::Id(map_id(&v, host.uid_by_name(&v), "uid")?));
+            }
+            Id::MapGroup => {
+                self.user_namespace();
+                self.map_group = Some(SingleId::Id(map_id(&v, host.gid_by_name(&v), "gid")?));
+            }
+            Id::MapRootUser => {
+                self.user_namespace();
+                (self.map_user, self.map_group) = (Some(SingleId::Id(0)), Some(SingleId::Id(0)));
+            }
+            Id::MapCurrentUser => {
+                self.user_namespace();
+                (self.map_user, self.map_group) = (Some(SingleId::Same), Some(SingleId::Same));
+            }
+            Id::MapUsers => {
+                self.user_namespace();
+                self.user_ranges.extend(ranges_for(IdKind::User, &v, host)?);
+            }
+            Id::MapGroups => {
+                self.user_namespace();
+                self.group_ranges.extend(ranges_for(IdKind::Group, &v, host)?);
+            }
+            Id::MapAuto | Id::MapSubids => {
+                self.user_namespace();
+                let value = if id == Id::MapAuto { "auto" } else { "subids" };
+                self.user_ranges.extend(ranges_for(IdKind::User, value, host)?);
+                self.group_ranges.extend(ranges_for(IdKind::Group, value, host)?);
+            }
+            Id::Owner => {
+                self.user_namespace();
+                self.owner = Some(parse_owner(&v)?);
+            }
+            Id::Setgroups => {
+                self.setgroups = Some(match v.as_str() {
+                    "allow" => SetGroups::Allow,
+                    "deny" => SetGroups::Deny,
+                    _ => return Err(Error::msg(format!("unsupported --setgroups argument '{v}'"))),
+                })
+            }
+            Id::KeepCaps => self.keep_caps = true,
+            Id::Monotonic => self.monotonic = Some(offset(&v, "monotonic")?),
+            Id::Boottime => self.boottime = Some(offset(&v, "boottime")?),
+            Id::ClearEnv => {
+                if self.env == EnvPlan::Inherit {
+                    self.env = EnvPlan::Only(Vec::new());
+                }
+            }
+            Id::WhitelistEnv => self.whitelist(value.unwrap_or_default()),
+        }
+        Ok(())
+    }
+
+    fn finish(self, operands: Vec<OsString>) -> Result<Plan> {
+        if (self.monotonic.is_some() || self.boottime.is_some()) && !self.namespaces.contains(NsType::Time) {
             return Err(Error::msg("options --monotonic and --boottime require unsharing of a time namespace (-T)"));
         }
 
         // The maps. A single ID joins the ranges when there are any (one
         // writer for the whole map), and with --owner (after giving up root
         // we may no longer write our own /proc/self files: the helper does).
-        let (outer_uid, outer_gid) = owner.unwrap_or((host.euid(), host.egid()));
-        let resolve = |single: Option<u32>, outer: u32, ranges: Vec<IdRange>| -> IdMap {
-            let single = single.and_then(|inner| IdRange::new(inner, outer, 1));
-            match single {
-                Some(s) if !ranges.is_empty() => IdMap::Ranges(idmap::merge_single(s, &ranges)),
-                Some(s) if owner.is_some() => IdMap::Ranges(vec![s]),
-                Some(s) => IdMap::Single(s),
-                None if ranges.is_empty() => IdMap::None,
-                None => IdMap::Ranges(ranges),
-            }
+        let owner = self.owner;
+        // Its outer side is the ID the namespace is made with: the owner's
+        // (util-linux 2.43 maps the caller's, see unshare-rs(1) NOTES).
+        let keep = |id: u32, ours: u32| if id == u32::MAX { ours } else { id };
+        let (outer_uid, outer_gid) = match owner {
+            Some((u, g)) => (keep(u, self.host.euid()), keep(g, self.host.egid())),
+            None => (self.host.euid(), self.host.egid()),
         };
-        let uid_map = resolve(map_user, outer_uid, user_ranges);
-        let gid_map = resolve(map_group, outer_gid, group_ranges);
+        let uid_map = idmap::plan_map(self.map_user, outer_uid, &self.user_ranges, owner.is_some());
+        let gid_map = idmap::plan_map(self.map_group, outer_gid, &self.group_ranges, owner.is_some());
         // a single gid map needs setgroups denied first (Linux 3.19+)
-        if setgroups == Some(SetGroups::Allow) && matches!(gid_map, IdMap::Single(_)) {
+        if self.setgroups == Some(SetGroups::Allow) && matches!(gid_map, IdMap::Single(_)) {
             return Err(Error::msg("options --setgroups=allow and --map-group are mutually exclusive"));
         }
 
         // persistence in the order the namespaces are bound
         let persist =
-            NsType::ENTER_ORDER.iter().filter_map(|ty| targets.iter().find(|(t, _)| t == ty).cloned()).collect();
+            NsType::ENTER_ORDER.iter().filter_map(|ty| self.targets.iter().find(|(t, _)| t == ty).cloned()).collect();
 
         Ok(Plan {
-            flags,
+            namespaces: self.namespaces,
             persist,
-            fork,
-            kill_child,
-            forward_signals,
-            propagation,
-            mount_proc,
-            binfmt,
-            interpreter,
-            root,
-            wd,
-            setuid,
-            setgid,
+            fork: self.fork,
+            kill_child: self.kill_child,
+            forward_signals: self.forward_signals,
+            propagation: self.propagation,
+            mount_proc: self.mount_proc,
+            binfmt: self.binfmt,
+            interpreter: self.interpreter,
+            root: self.root,
+            wd: self.wd,
+            setuid: self.setuid,
+            setgid: self.setgid,
             uid_map,
             gid_map,
             owner,
-            setgroups,
-            keep_caps,
-            boottime,
-            monotonic,
-            env,
-            program: parsed.operands.clone(),
+            setgroups: self.setgroups,
+            keep_caps: self.keep_caps,
+            boottime: self.boottime,
+            monotonic: self.monotonic,
+            env: self.env,
+            program: operands,
         })
     }
+}
 
+impl Plan {
     /// Whether the plan creates a namespace of type `ty`.
     pub fn creates(&self, ty: NsType) -> bool {
-        self.flags & ty.clone_flag() != 0
+        self.namespaces.contains(ty)
     }
 
     /// The namespace types created, in [`NsType::ENTER_ORDER`].
     pub fn types(&self) -> Vec<NsType> {
-        NsType::in_flags(self.flags).collect()
+        self.namespaces.iter().collect()
     }
 
     /// Whether the binfmt_misc interpreter must be registered before
@@ -564,7 +712,7 @@ fn offset(value: &str, clock: &str) -> Result<i64> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
     use std::collections::HashMap;
 
     pub(crate) struct FakeHost {
@@ -587,8 +735,8 @@ pub(crate) mod tests {
         fn egid(&self) -> u32 {
             self.egid
         }
-        fn read(&self, path: &str) -> Option<String> {
-            self.files.get(path).map(|s| s.to_string())
+        fn read(&self, path: &str) -> Option<Vec<u8>> {
+            self.files.get(path).map(|s| s.as_bytes().to_vec())
         }
         fn user_name(&self, uid: u32) -> Option<String> {
             [(0, "root"), (1000, "alice")].iter().find(|(u, _)| *u == uid).map(|(_, n)| n.to_string())
@@ -604,8 +752,11 @@ pub(crate) mod tests {
         }
     }
 
-    fn plan_as(host: &FakeHost, args: &[&str]) -> Result<Plan> {
-        Plan::build(&SPEC.parse(&os_args(args))?, host)
+    pub(crate) fn plan_as(host: &FakeHost, args: &[&str]) -> Result<Plan> {
+        match SPEC.build(&os_args(args), Builder::new(host))? {
+            Outcome::Run(plan) => Ok(plan),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     fn plan(args: &[&str]) -> Plan {
@@ -616,21 +767,20 @@ pub(crate) mod tests {
         plan_as(&FakeHost::user(1000, 1000), args).unwrap_err().message().to_string()
     }
 
-    fn r(inner: u32, outer: u32, count: u32) -> IdRange {
-        IdRange::new(inner, outer, count).unwrap()
+    fn r(inner: u32, outer: u32, count: u32) -> idmap::IdRange {
+        idmap::IdRange::new(inner, outer, count).unwrap()
     }
 
     #[test]
     fn namespace_flags_and_defaults() {
         let p = plan(&["-muinpUCT", "true"]);
-        let all = NsType::ALL.iter().fold(0, |f, t| f | t.clone_flag());
-        assert_eq!(p.flags, all);
+        assert_eq!(p.namespaces, NsSet::ALL);
         assert!(!p.fork);
         assert_eq!(p.propagation, Propagation::Private);
         assert_eq!(p.program, os_args(&["true"]));
         assert_eq!(p.types()[0], NsType::User);
         let p = plan(&[]);
-        assert_eq!(p.flags, 0);
+        assert_eq!(p.namespaces, NsSet::EMPTY);
         assert!(p.program.is_empty());
     }
 
@@ -642,15 +792,15 @@ pub(crate) mod tests {
         let p = plan(&["--forward-signals"]);
         assert!(p.fork && p.forward_signals);
         let p = plan(&["--mount-proc"]);
-        assert_eq!(p.flags, libc::CLONE_NEWNS);
+        assert_eq!(p.namespaces, NsSet::of(NsType::Mnt));
         assert_eq!(p.mount_proc, Some(PathBuf::from("/proc")));
         assert!(!p.fork, "--mount-proc does not imply --fork");
         assert!(!plan(&["-p"]).fork, "-p does not imply --fork");
         for a in ["-r", "-c", "--map-user=0", "--map-group=0", "--owner=1:1", "--map-users=0:1:1"] {
-            assert_eq!(plan(&[a]).flags, libc::CLONE_NEWUSER, "{a}");
+            assert_eq!(plan(&[a]).namespaces, NsSet::of(NsType::User), "{a}");
         }
         let p = plan(&["--mount-binfmt"]);
-        assert_eq!(p.flags, libc::CLONE_NEWNS | libc::CLONE_NEWUSER);
+        assert_eq!(p.namespaces, NsSet::from_iter([NsType::Mnt, NsType::User]));
         assert_eq!(p.binfmt, Some(PathBuf::from("/proc/sys/fs/binfmt_misc")));
         assert_eq!(p.mount_proc, Some(PathBuf::from("/proc")));
         let p = plan(&["--mount-binfmt=/b"]);
@@ -700,6 +850,17 @@ pub(crate) mod tests {
         let p = plan(&["--owner=7:8", "-r"]);
         assert_eq!(p.owner, Some((7, 8)));
         assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(0, 7, 1)]), IdMap::Ranges(vec![r(0, 8, 1)])));
+        let p = plan(&["--owner=7:8", "-c"]);
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(7, 7, 1)]), IdMap::Ranges(vec![r(8, 8, 1)])));
+        // -1 (4294967295) keeps an ID, which is then ours
+        let p = plan(&["--owner=-1:-1", "-r"]);
+        assert_eq!(p.owner, Some((u32::MAX, u32::MAX)));
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(0, 1000, 1)]), IdMap::Ranges(vec![r(0, 1000, 1)])));
+        let p = plan(&["--owner=4294967295:0", "-c"]);
+        assert_eq!((p.uid_map, p.gid_map), (IdMap::Ranges(vec![r(1000, 1000, 1)]), IdMap::Ranges(vec![r(0, 0, 1)])));
+        // the outer ID leaves a range that holds it (util-linux 2.43)
+        let p = plan(&["--map-users=0:0:65536", "-r"]);
+        assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 1000, 1), r(1, 0, 1000), r(1001, 1001, 64535)]));
     }
 
     #[test]
@@ -712,6 +873,8 @@ pub(crate) mod tests {
         let p = plan_as(&host, &["--map-auto"]).unwrap();
         assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 100000, 65536)]));
         assert_eq!(p.gid_map, IdMap::Ranges(vec![r(0, 200000, 65536)]));
+        let p = plan_as(&host, &["--map-auto", "-r"]).unwrap();
+        assert_eq!(p.uid_map, IdMap::Ranges(vec![r(0, 1000, 1), r(1, 100000, 65536)]));
         let p = plan_as(&host, &["--map-subids", "-c"]).unwrap();
         assert_eq!(p.uid_map, IdMap::Ranges(vec![r(1000, 1000, 1), r(100000, 100000, 65536)]));
         let p = plan_as(&host, &["--map-users=all", "--map-groups=all"]).unwrap();
@@ -748,6 +911,8 @@ pub(crate) mod tests {
         assert_eq!(err(&["-G", "4294967296"]), "failed to parse gid: '4294967296': Numerical result out of range");
         assert_eq!(err(&["--owner", "1000"]), "failed to parse owner");
         assert_eq!(err(&["--owner", "1:x"]), "failed to parse owner");
+        assert_eq!(err(&["--owner", "-2:0"]), "failed to parse owner");
+        assert_eq!(err(&["--owner", "4294967296:0"]), "failed to parse owner");
         assert_eq!(
             err(&["-r", "--setgroups", "allow"]),
             "options --setgroups=allow and --map-group are mutually exclusive"
@@ -787,18 +952,43 @@ pub(crate) mod tests {
 
     #[test]
     fn short_namespace_options_take_no_argument() {
-        let e = SPEC.parse(&os_args(&["-n/x"])).unwrap_err();
+        let e = plan_as(&FakeHost::user(0, 0), &["-n/x"]).unwrap_err();
         assert_eq!(e.message(), "invalid option -- '/'");
+        assert!(e.is_getopt());
+    }
+
+    #[test]
+    fn namespace_options_come_from_the_namespace_table() {
+        for ty in NsType::ALL {
+            let o = OPTS.iter().find(|o| o.id == Id::Ns(ty)).unwrap();
+            assert_eq!((o.short, o.long), (Some(ty.short_option()), Some(ty.long_option())));
+            assert_eq!(plan(&[&format!("-{}", ty.short_option())]).namespaces, NsSet::of(ty));
+        }
+    }
+
+    #[test]
+    fn a_bad_value_comes_before_a_later_bad_option() {
+        for (args, message) in [
+            (&["--propagation=foo", "--bogus"][..], "unsupported propagation mode: foo"),
+            (&["--setgroups=x", "-Y"], "unsupported --setgroups argument 'x'"),
+            (&["-S", "abc", "--bogus"], "failed to parse uid: 'abc'"),
+            (&["--kill-child=FOO", "--bogus"], "unknown signal: FOO"),
+        ] {
+            assert_eq!(err(args), message, "{args:?}");
+        }
+        // an earlier bad option still wins
+        assert_eq!(err(&["--bogus", "--propagation=foo"]), "unrecognized option '--bogus'");
+        // and checks after the loop come after every getopt error
+        assert_eq!(err(&["--monotonic=5", "--bogus"]), "unrecognized option '--bogus'");
     }
 
     #[test]
     fn help_lists_every_option() {
         let h = SPEC.help_text("unshare-rs");
         for o in OPTS {
-            assert!(h.contains(&format!("--{}", o.long.unwrap())), "{}", o.id);
+            assert!(h.contains(&format!("--{}", o.long.unwrap())), "{:?}", o.id);
         }
         assert!(h.contains(" -l, --load-interp <definition>"));
         assert!(h.lines().all(|l| l.len() <= 80), "{h}");
-        SPEC.to_clap().debug_assert();
     }
 }

@@ -285,7 +285,7 @@ fn run_id_helper(kind: IdKind, pid: libc::pid_t, ranges: &[idmap::IdRange]) -> i
             exit_now(report(e.with_hint(hints::id_helper(kind.helper(), errno))))
         }
         Ok(Fork::Parent(child)) => match process::wait_pid(child, 0) {
-            Ok(status) => status_code(status),
+            Ok(status) => idmap::helper_outcome(kind, status).unwrap_or_else(report),
             Err(e) => report(Error::os("waitpid failed", &e)),
         },
     }
@@ -389,7 +389,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
         setup::become_owner(&mut k, owner)?;
     }
     // SAFETY: unshare with flags only.
-    if unsafe { libc::unshare(plan.flags) } < 0 {
+    if unsafe { libc::unshare(plan.namespaces.clone_flags()) } < 0 {
         let e = io::Error::last_os_error();
         let hint = namespace_error(Call::Create, e.raw_os_error().unwrap_or(0), &plan.types(), &Probe::system());
         return Err(Error::os("unshare failed", &e).with_hint(hint));

@@ -83,9 +83,11 @@ pub fn set_time_offsets(plan: &Plan, k: &mut dyn Kernel) -> Result<()> {
     Ok(())
 }
 
-/// `--owner`: become the namespace's owner before `unshare(2)`.
+/// `--owner`: become the namespace's owner before `unshare(2)`; an ID of
+/// 4294967295 (`-1`) is left as it is, as util-linux 2.43 does.
 pub fn become_owner(k: &mut dyn Kernel, (uid, gid): (u32, u32)) -> Result<()> {
-    become_ids(k, Some(uid), Some(gid))
+    let change = |id: u32| (id != u32::MAX).then_some(id);
+    become_ids(k, change(uid), change(gid))
 }
 
 /// `setgroups(0)` + `setgid` for a gid, then `setuid` for a uid (util-linux 2.42+ wording).
@@ -195,12 +197,10 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
 mod tests {
     use super::*;
     use crate::kernel::Recorder;
-    use crate::options::tests::FakeHost;
-    use crate::options::SPEC;
-    use nsutils_common::cli::os_args;
+    use crate::options::tests::{plan_as, FakeHost};
 
     fn plan(args: &[&str]) -> Plan {
-        Plan::build(&SPEC.parse(&os_args(args)).unwrap(), &FakeHost::user(1000, 1000)).unwrap()
+        plan_as(&FakeHost::user(1000, 1000), args).unwrap()
     }
 
     fn calls(args: &[&str]) -> Vec<String> {
@@ -379,5 +379,11 @@ mod tests {
         let mut k = Recorder::default();
         become_owner(&mut k, (7, 8)).unwrap();
         assert_eq!(k.calls, ["setgroups []", "setgid 8", "setuid 7"]);
+        let mut k = Recorder::default();
+        become_owner(&mut k, (u32::MAX, 8)).unwrap();
+        assert_eq!(k.calls, ["setgroups []", "setgid 8"]);
+        let mut k = Recorder::default();
+        become_owner(&mut k, (7, u32::MAX)).unwrap();
+        assert_eq!(k.calls, ["setuid 7"]);
     }
 }

@@ -3,10 +3,10 @@
 //! The text layouts are util-linux's, byte for byte ([`text`]); `--json`
 //! and `--raw` are machine-readable forms of the same data ([`machine`]).
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 
-use nsutils_common::cli::{Matched, Mode, Opt, Spec};
+use nsutils_common::cli::{self, Build, Mode, Opt, Spec};
 use nsutils_common::error::warn;
 use nsutils_common::parse::parse_i32;
 use nsutils_common::users::NameCache;
@@ -89,26 +89,61 @@ impl std::fmt::Write for Out<'_> {
     }
 }
 
-const OPTS: &[Opt] = &[
-    Opt::required("id", Some('i'), "<id>", "show details of the object with <id>"),
-    Opt::flag("shmems", Some('m'), "shared memory segments").in_section(1),
-    Opt::flag("queues", Some('q'), "message queues").in_section(1),
-    Opt::flag("semaphores", Some('s'), "semaphore sets").in_section(1),
-    Opt::flag("all", Some('a'), "all three (the default)").in_section(1),
-    Opt::flag("time", Some('t'), "attach, detach and change times").in_section(2),
-    Opt::flag("pid", Some('p'), "creator and last-operation PIDs").in_section(2),
-    Opt::flag("creator", Some('c'), "creators and owners").in_section(2),
-    Opt::flag("limits", Some('l'), "system limits").in_section(2),
-    Opt::flag("summary", Some('u'), "current usage").in_section(2),
-    Opt::flag("human", None, "sizes in human-readable units").in_section(3),
-    Opt::flag("bytes", Some('b'), "sizes in bytes").in_section(3),
-    Opt::flag("json", None, "JSON output (every field, numbers as numbers)").in_section(4),
-    Opt::flag("raw", None, "one line per object, fields separated by spaces").in_section(4),
-    Opt::flag("noheadings", None, "print no titles or column headings").in_section(4),
+/// The options of `ipcs-rs`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Id {
+    /// `-i`, `--id`.
+    ObjectId,
+    /// `-m`, `--shmems`.
+    Shmems,
+    /// `-q`, `--queues`.
+    Queues,
+    /// `-s`, `--semaphores`.
+    Semaphores,
+    /// `-a`, `--all`.
+    All,
+    /// `-t`, `--time`.
+    Time,
+    /// `-p`, `--pid`.
+    Pid,
+    /// `-c`, `--creator`.
+    Creator,
+    /// `-l`, `--limits`.
+    Limits,
+    /// `-u`, `--summary`.
+    Summary,
+    /// `--human`.
+    Human,
+    /// `-b`, `--bytes`.
+    Bytes,
+    /// `--json`.
+    Json,
+    /// `--raw`.
+    Raw,
+    /// `--noheadings`.
+    Noheadings,
+}
+
+const OPTS: &[Opt<Id>] = &[
+    Opt::required(Id::ObjectId, Some('i'), "id", "<id>", "show details of the object with <id>"),
+    Opt::flag(Id::Shmems, Some('m'), "shmems", "shared memory segments").in_section(1),
+    Opt::flag(Id::Queues, Some('q'), "queues", "message queues").in_section(1),
+    Opt::flag(Id::Semaphores, Some('s'), "semaphores", "semaphore sets").in_section(1),
+    Opt::flag(Id::All, Some('a'), "all", "all three (the default)").in_section(1),
+    Opt::flag(Id::Time, Some('t'), "time", "attach, detach and change times").in_section(2),
+    Opt::flag(Id::Pid, Some('p'), "pid", "creator and last-operation PIDs").in_section(2),
+    Opt::flag(Id::Creator, Some('c'), "creator", "creators and owners").in_section(2),
+    Opt::flag(Id::Limits, Some('l'), "limits", "system limits").in_section(2),
+    Opt::flag(Id::Summary, Some('u'), "summary", "current usage").in_section(2),
+    Opt::flag(Id::Human, None, "human", "sizes in human-readable units").in_section(3),
+    Opt::flag(Id::Bytes, Some('b'), "bytes", "sizes in bytes").in_section(3),
+    Opt::flag(Id::Json, None, "json", "JSON output (every field, numbers as numbers)").in_section(4),
+    Opt::flag(Id::Raw, None, "raw", "one line per object, fields separated by spaces").in_section(4),
+    Opt::flag(Id::Noheadings, None, "noheadings", "print no titles or column headings").in_section(4),
 ];
 
 /// The command line of `ipcs-rs`.
-pub const SPEC: Spec = Spec {
+pub const SPEC: Spec<Id> = Spec {
     name: "ipcs-rs",
     usage: &["[resource-option...] [output-option]", "-m|-q|-s -i <id>"],
     about: "Show information on IPC facilities.",
@@ -124,11 +159,6 @@ pub const SPEC: Spec = Spec {
     man: "ipcs-rs(1)",
     mode: Mode::Permute,
 };
-
-/// The clap `Command` of `ipcs-rs` (for man pages, completions and tests).
-pub fn cli() -> clap::Command {
-    SPEC.to_clap()
-}
 
 /// Which view of the objects to print (only the last of `-t -p -c -l -u`
 /// counts, as in util-linux).
@@ -192,59 +222,83 @@ pub struct Plan {
     pub noheadings: bool,
 }
 
-/// Turn the options into a [`Plan`].
-pub fn plan(opts: &[Matched]) -> Result<Plan> {
-    let mut p = Plan {
-        msg: false,
-        shm: false,
-        sem: false,
-        format: Format::Default,
-        unit: Unit::Default,
-        id: None,
-        output: Output::Text,
-        noheadings: false,
-    };
-    let (mut json, mut raw) = (false, false);
-    for m in opts {
-        match m.id {
-            "id" => {
-                let arg = m.value_str();
-                p.id = Some(parse_i32(&arg, 10).map_err(|e| e.to_error("failed to parse id argument", &arg))?);
-            }
-            "shmems" => p.shm = true,
-            "queues" => p.msg = true,
-            "semaphores" => p.sem = true,
-            "all" => (p.msg, p.shm, p.sem) = (true, true, true),
-            "time" => p.format = Format::Time,
-            "pid" => p.format = Format::Pid,
-            "creator" => p.format = Format::Creator,
-            "limits" => p.format = Format::Limits,
-            "summary" => p.format = Format::Summary,
-            "human" => p.unit = Unit::Human,
-            "bytes" => p.unit = Unit::Bytes,
-            "json" => json = true,
-            "raw" => raw = true,
-            "noheadings" => p.noheadings = true,
-            _ => {}
+/// The option stage of `ipcs-rs`: options as util-linux's loop meets them
+/// ([`Build::take`]), then the checks after it ([`Build::finish`]).
+pub struct Builder {
+    plan: Plan,
+    json: bool,
+    raw: bool,
+}
+
+impl Default for Builder {
+    /// Nothing chosen yet: every resource, the listing, in text.
+    fn default() -> Builder {
+        Builder {
+            plan: Plan {
+                msg: false,
+                shm: false,
+                sem: false,
+                format: Format::Default,
+                unit: Unit::Default,
+                id: None,
+                output: Output::Text,
+                noheadings: false,
+            },
+            json: false,
+            raw: false,
         }
     }
-    if json && raw {
-        return Err(Error::msg("options --json and --raw cannot be combined"));
+}
+
+impl Build<Id> for Builder {
+    type Plan = Plan;
+
+    fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
+        let p = &mut self.plan;
+        match id {
+            Id::ObjectId => {
+                let arg = cli::text(value);
+                p.id = Some(parse_i32(&arg, 10).map_err(|e| e.to_error("failed to parse id argument", &arg))?);
+            }
+            Id::Shmems => p.shm = true,
+            Id::Queues => p.msg = true,
+            Id::Semaphores => p.sem = true,
+            Id::All => (p.msg, p.shm, p.sem) = (true, true, true),
+            Id::Time => p.format = Format::Time,
+            Id::Pid => p.format = Format::Pid,
+            Id::Creator => p.format = Format::Creator,
+            Id::Limits => p.format = Format::Limits,
+            Id::Summary => p.format = Format::Summary,
+            Id::Human => p.unit = Unit::Human,
+            Id::Bytes => p.unit = Unit::Bytes,
+            Id::Json => self.json = true,
+            Id::Raw => self.raw = true,
+            Id::Noheadings => p.noheadings = true,
+        }
+        Ok(())
     }
-    p.output = if json {
-        Output::Json
-    } else if raw {
-        Output::Raw
-    } else {
-        Output::Text
-    };
-    if p.id.is_some() && [p.msg, p.shm, p.sem].iter().filter(|&&b| b).count() != 1 {
-        return Err(Error::msg("when using an ID, a single resource must be specified"));
+
+    /// The checks after the loop; extra operands are ignored, as util-linux does.
+    fn finish(self, _operands: Vec<OsString>) -> Result<Plan> {
+        let mut p = self.plan;
+        if self.json && self.raw {
+            return Err(Error::msg("options --json and --raw cannot be combined"));
+        }
+        p.output = if self.json {
+            Output::Json
+        } else if self.raw {
+            Output::Raw
+        } else {
+            Output::Text
+        };
+        if p.id.is_some() && [p.msg, p.shm, p.sem].iter().filter(|&&b| b).count() != 1 {
+            return Err(Error::msg("when using an ID, a single resource must be specified"));
+        }
+        if !(p.msg || p.shm || p.sem) {
+            (p.msg, p.shm, p.sem) = (true, true, true);
+        }
+        Ok(p)
     }
-    if !(p.msg || p.shm || p.sem) {
-        (p.msg, p.shm, p.sem) = (true, true, true);
-    }
-    Ok(p)
 }
 
 /// Everything one run shows, read from the kernel.
@@ -355,11 +409,11 @@ impl Plan {
 
 /// Run `ipcs-rs` with the arguments after argv\[0\]; returns the exit status.
 pub fn run(args: Vec<OsString>) -> Result<i32> {
-    let Some(parsed) = prog::parse_or_info(&SPEC, &args)? else {
-        return Ok(0);
-    };
-    // extra operands are ignored, as util-linux does
-    let plan = plan(&parsed.opts)?;
+    prog::run_tool(&SPEC, &args, Builder::default(), execute)
+}
+
+/// Read and print what the plan asks for, one resource at a time.
+fn execute(plan: Plan) -> Result<i32> {
     let source = Source::from_env();
     let mut names = NameCache::new();
     let mut stdout = prog::stdout();
@@ -378,6 +432,9 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
             }
             Output::Raw => machine::raw_into(&report, plan.noheadings, &mut names, &mut out),
         }
+        // a uid shown as a number because /etc/passwd could not be read
+        // (no descriptor left) is a wrong answer, not a nameless user
+        names.check()?;
         out.finish().map_err(|e| prog::write_error(&e))?;
     }
     if plan.output == Output::Json {
@@ -390,10 +447,13 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nsutils_common::cli::os_args;
+    use nsutils_common::cli::{os_args, Outcome};
 
     fn plan_of(args: &[&str]) -> Result<Plan> {
-        plan(&SPEC.parse(&os_args(args)).unwrap().opts)
+        match SPEC.build(&os_args(args), Builder::default())? {
+            Outcome::Run(plan) => Ok(plan),
+            other => panic!("{args:?}: {other:?}"),
+        }
     }
 
     #[test]
@@ -418,6 +478,8 @@ mod tests {
             plan_of(&["-m", "-i", "99999999999"]).unwrap_err().message(),
             "failed to parse id argument: '99999999999': Numerical result out of range"
         );
+        assert_eq!(plan_of(&["-i", "abc", "--bogus"]).unwrap_err().message(), "failed to parse id argument: 'abc'");
+        assert_eq!(plan_of(&["-i", "0", "--bogus"]).unwrap_err().message(), "unrecognized option '--bogus'");
     }
 
     #[test]
