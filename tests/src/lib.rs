@@ -43,6 +43,7 @@ pub mod container;
 mod differential;
 mod environment;
 pub mod head;
+pub mod hostile;
 mod leftovers;
 pub mod limits;
 pub mod mounts;
