@@ -13,11 +13,10 @@
 
 use std::fmt::Write;
 
-use nsutils_common::cli::{HasArg, IpcKind, Mode, Values};
+use nsutils_common::cli::{HasArg, Mode, Values};
 use nsutils_common::ns::NsType;
-use nsutils_common::signals;
 
-use super::{ident, ipc_file, kinds, quote, GENERATED};
+use super::{helper_call, ident, kinds, quote, GENERATED};
 use crate::cli::Table;
 
 /// The helpers every nsutils bash completion defines (the same text in
@@ -215,30 +214,17 @@ fn value_code(v: &Values) -> String {
     match v {
         Values::Nothing | Values::Text => ":".into(),
         Values::Words(ws) => format!("_nsutils_reply {}", words(ws)),
-        Values::List(ws) => format!("_nsutils_list {}", words(ws)),
         Values::Also(ws, other) => format!("_nsutils_reply {}; {}", words(ws), value_code(other)),
         Values::NsTypes => {
             format!("_nsutils_reply {}", words(&NsType::ALL.map(NsType::name)))
         }
-        Values::Signals => {
-            format!("_nsutils_signals {}", words(&signals::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>()))
-        }
-        Values::Pids => "_nsutils_pids".into(),
-        Values::Namespaces => "_nsutils_namespaces".into(),
-        Values::IpcIds(Some(k)) => format!("_nsutils_sysv {} id", ipc_file(*k)),
-        Values::IpcIds(None) => {
-            [IpcKind::Shm, IpcKind::Msg, IpcKind::Sem].map(|k| format!("_nsutils_sysv {} id", ipc_file(k))).join("; ")
-        }
-        Values::IpcKeys(k) => format!("_nsutils_sysv {} key", ipc_file(*k)),
-        Values::PosixNames(k) => format!("_nsutils_posix {}", ipc_file(*k)),
         Values::Files => "_nsutils_files".into(),
         Values::Dirs => "_nsutils_files -d".into(),
-        Values::NsFiles(t) => format!("_nsutils_nsfs {}", t.name()),
-        Values::Uids => "_nsutils_ids passwd".into(),
-        Values::Gids => "_nsutils_ids group".into(),
         Values::Users => "_nsutils_compgen -u".into(),
         Values::Groups => "_nsutils_compgen -g".into(),
         Values::Command => "_nsutils_command".into(),
+        // the kinds every shell completes with a helper function of the same name
+        shared => helper_call(shared, "_nsutils_", words).unwrap_or_default(),
     }
 }
 

@@ -7,11 +7,10 @@
 
 use std::fmt::Write;
 
-use nsutils_common::cli::{HasArg, IpcKind, Mode, Values};
+use nsutils_common::cli::{HasArg, Mode, Values};
 use nsutils_common::ns::NsType;
-use nsutils_common::signals;
 
-use super::{ident, ipc_file, quote, GENERATED};
+use super::{helper_call, ident, quote, GENERATED};
 use crate::cli::Table;
 
 /// The helpers every nsutils fish completion defines.
@@ -166,28 +165,15 @@ fn value_code(v: &Values) -> String {
     match v {
         Values::Nothing | Values::Text => String::new(),
         Values::Words(ws) => format!("printf '%s\\n' {}", words(ws)),
-        Values::List(ws) => format!("__nsutils_list {}", words(ws)),
         Values::Also(ws, other) => format!("printf '%s\\n' {}; {}", words(ws), value_code(other)),
         Values::NsTypes => format!("printf '%s\\n' {}", words(&NsType::ALL.map(NsType::name))),
-        Values::Signals => {
-            format!("__nsutils_signals {}", words(&signals::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>()))
-        }
-        Values::Pids => "__nsutils_pids".into(),
-        Values::Namespaces => "__nsutils_namespaces".into(),
-        Values::IpcIds(Some(k)) => format!("__nsutils_sysv {} id", ipc_file(*k)),
-        Values::IpcIds(None) => {
-            [IpcKind::Shm, IpcKind::Msg, IpcKind::Sem].map(|k| format!("__nsutils_sysv {} id", ipc_file(k))).join("; ")
-        }
-        Values::IpcKeys(k) => format!("__nsutils_sysv {} key", ipc_file(*k)),
-        Values::PosixNames(k) => format!("__nsutils_posix {}", ipc_file(*k)),
         Values::Files => "__fish_complete_path (__nsutils_value)".into(),
         Values::Dirs => "__fish_complete_directories (__nsutils_value)".into(),
-        Values::NsFiles(t) => format!("__nsutils_nsfs {}", t.name()),
-        Values::Uids => "__nsutils_ids passwd".into(),
-        Values::Gids => "__nsutils_ids group".into(),
         Values::Users => "__fish_complete_users".into(),
         Values::Groups => "__fish_complete_groups".into(),
         Values::Command => "__fish_complete_command".into(),
+        // the kinds every shell completes with a helper function of the same name
+        shared => helper_call(shared, "__nsutils_", words).unwrap_or_default(),
     }
 }
 

@@ -19,6 +19,7 @@ mod fish;
 mod zsh;
 
 use nsutils_common::cli::{IpcKind, Values};
+use nsutils_common::signals;
 
 use crate::cli::Table;
 
@@ -66,6 +67,39 @@ fn kinds(t: &Table) -> Vec<Values> {
 /// `unshare-rs` as a shell identifier: `unshare_rs`.
 fn ident(name: &str) -> String {
     name.replace('-', "_")
+}
+
+/// The call completing `v` where every shell does it through a helper
+/// function of its own script with the same name and arguments
+/// (`<prefix>pids`, `<prefix>sysv shm id`, …); `None` for the kinds each
+/// shell words its own way. `words` quotes a list for the shell.
+fn helper_call(v: &Values, prefix: &str, words: impl Fn(&[&str]) -> String) -> Option<String> {
+    let sysv = |k: IpcKind, what: &str| format!("{prefix}sysv {} {what}", ipc_file(k));
+    Some(match v {
+        Values::List(ws) => format!("{prefix}list {}", words(ws)),
+        Values::Signals => {
+            format!("{prefix}signals {}", words(&signals::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>()))
+        }
+        Values::Pids => format!("{prefix}pids"),
+        Values::Namespaces => format!("{prefix}namespaces"),
+        Values::IpcIds(Some(k)) => sysv(*k, "id"),
+        Values::IpcIds(None) => [IpcKind::Shm, IpcKind::Msg, IpcKind::Sem].map(|k| sysv(k, "id")).join("; "),
+        Values::IpcKeys(k) => sysv(*k, "key"),
+        Values::PosixNames(k) => format!("{prefix}posix {}", ipc_file(*k)),
+        Values::NsFiles(t) => format!("{prefix}nsfs {}", t.name()),
+        Values::Uids => format!("{prefix}ids passwd"),
+        Values::Gids => format!("{prefix}ids group"),
+        Values::Nothing
+        | Values::Text
+        | Values::Words(_)
+        | Values::Also(..)
+        | Values::NsTypes
+        | Values::Files
+        | Values::Dirs
+        | Values::Users
+        | Values::Groups
+        | Values::Command => return None,
+    })
 }
 
 /// The name of a kind's file in `/proc/sysvipc`, and the scripts' word for it.

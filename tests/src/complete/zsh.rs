@@ -5,11 +5,10 @@
 //! word, `-x-`/`--x=-` for values that must be attached, and the program
 //! operand completed as a command of its own (`_normal`).
 
-use nsutils_common::cli::{HasArg, IpcKind, Mode, Values};
+use nsutils_common::cli::{HasArg, Mode, Values};
 use nsutils_common::ns::NsType;
-use nsutils_common::signals;
 
-use super::{ipc_file, GENERATED};
+use super::{helper_call, GENERATED};
 use crate::cli::Table;
 
 /// The helpers (each defined once per shell, by whichever file runs first).
@@ -102,32 +101,19 @@ fn value_code(v: &Values) -> String {
     match v {
         Values::Nothing | Values::Text => String::new(),
         Values::Words(ws) => format!("_wanted values expl value compadd -- {}", words(ws)),
-        Values::List(ws) => format!("_nsutils_list {}", words(ws)),
         Values::Also(ws, other) => {
             format!("_wanted values expl value compadd -- {}; {}", words(ws), value_code(other))
         }
         Values::NsTypes => {
             format!("_wanted types expl type compadd -- {}", words(&NsType::ALL.map(NsType::name)))
         }
-        Values::Signals => {
-            format!("_nsutils_signals {}", words(&signals::NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>()))
-        }
-        Values::Pids => "_nsutils_pids".into(),
-        Values::Namespaces => "_nsutils_namespaces".into(),
-        Values::IpcIds(Some(k)) => format!("_nsutils_sysv {} id", ipc_file(*k)),
-        Values::IpcIds(None) => {
-            [IpcKind::Shm, IpcKind::Msg, IpcKind::Sem].map(|k| format!("_nsutils_sysv {} id", ipc_file(k))).join("; ")
-        }
-        Values::IpcKeys(k) => format!("_nsutils_sysv {} key", ipc_file(*k)),
-        Values::PosixNames(k) => format!("_nsutils_posix {}", ipc_file(*k)),
         Values::Files => "_files".into(),
         Values::Dirs => "_files -/".into(),
-        Values::NsFiles(t) => format!("_nsutils_nsfs {}", t.name()),
-        Values::Uids => "_nsutils_ids passwd".into(),
-        Values::Gids => "_nsutils_ids group".into(),
         Values::Users => "_users".into(),
         Values::Groups => "_groups".into(),
         Values::Command => "_command_names -e".into(),
+        // the kinds every shell completes with a helper function of the same name
+        shared => helper_call(shared, "_nsutils_", words).unwrap_or_default(),
     }
 }
 
