@@ -221,19 +221,42 @@ impl Cmd {
                 let _ = sin.write_all(&data);
             });
         }
+        let watchdog = Watchdog::start(&child, self.timeout);
+        let out = child.wait_with_output().expect("wait");
+        drop(watchdog);
+        Output::of(self.cmdline(), out)
+    }
+}
+
+/// Kills a child with SIGKILL if it outlives a timeout; disarmed when
+/// dropped (drop it once the child has been waited for).
+pub struct Watchdog {
+    disarm: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Watchdog {
+    /// Watch `child`, not yet waited for, for `timeout`.
+    pub fn start(child: &Child, timeout: Duration) -> Watchdog {
         let pid = child.id() as i32;
-        let deadline = self.timeout;
         let (tx, rx) = std::sync::mpsc::channel::<()>();
-        let watchdog = std::thread::spawn(move || {
-            if rx.recv_timeout(deadline).is_err() {
-                // SAFETY: kill has no memory effects; the pid is our unreaped child.
+        let thread = std::thread::spawn(move || {
+            if rx.recv_timeout(timeout).is_err() {
+                // SAFETY: kill has no memory effects; the pid is our child,
+                // not reaped while the watchdog is armed.
                 unsafe { libc::kill(pid, libc::SIGKILL) };
             }
         });
-        let out = child.wait_with_output().expect("wait");
-        let _ = tx.send(());
-        let _ = watchdog.join();
-        Output::of(self.cmdline(), out)
+        Watchdog { disarm: Some(tx), thread: Some(thread) }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        drop(self.disarm.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
@@ -376,3 +399,19 @@ impl Output {
 
 /// A PATH without root's private directories, for commands run as `nobody`.
 pub const STD_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn a_command_outliving_its_timeout_is_killed() {
+        let start = Instant::now();
+        let out = Cmd::new("sleep").arg("30").timeout(Duration::from_millis(300)).run();
+        assert_eq!(out.signal, Some(libc::SIGKILL), "{}", out.describe());
+        assert!(start.elapsed() < Duration::from_secs(10));
+        // a command that ends in time is not killed
+        Cmd::new("true").timeout(Duration::from_secs(30)).run().success();
+    }
+}

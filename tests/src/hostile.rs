@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::{children_of, comm_of, proc_state, skip, test_name, util_linux, wait_until, Cmd, Output, Sleeper};
+use crate::{
+    children_of, comm_of, proc_state, skip, test_name, util_linux, wait_until, Cmd, Output, Sleeper, Watchdog,
+};
 
 /// What a caller can hand down to a program it starts, beyond argv: the
 /// conditions of the inherited-state matrix, set between fork and exec.
@@ -98,21 +100,13 @@ pub fn collect(cmdline: String, mut child: Child, timeout: Duration) -> Output {
         let _ = err_pipe.read_to_end(&mut e);
         e
     });
-    let pid = child.id() as i32;
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if rx.recv_timeout(timeout).is_err() {
-            // SAFETY: kill has no memory effects; the pid is our unreaped child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    });
+    let watchdog = Watchdog::start(&child, timeout);
     let mut stdout = Vec::new();
     if let Some(mut p) = out_pipe {
         let _ = p.read_to_end(&mut stdout);
     }
     let status = child.wait().expect("wait");
-    let _ = tx.send(());
-    let _ = watchdog.join();
+    drop(watchdog);
     let stderr = reader.join().unwrap_or_default();
     Output {
         cmdline,

@@ -59,7 +59,7 @@ pub use binaries::{
     bin_dir, helper_path, symlink_as, tool, tool_path, ul_named, ul_named_path, util_linux, util_linux_path, TOOLS,
 };
 pub use cli::specs;
-pub use cmd::{shell_quote, Cmd, Output, NOBODY, STD_PATH};
+pub use cmd::{shell_quote, Cmd, Output, Watchdog, NOBODY, STD_PATH};
 pub use differential::{assert_same, assert_same_with, differential, without_hints, without_proc_pids};
 pub use environment::{env_count, in_ci, is_root, require_root, require_root_here, skip, test_name};
 pub use head::{differential_head, head_dir, util_linux_head};

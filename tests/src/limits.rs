@@ -15,7 +15,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::{util_linux_path, Cmd, TempDir};
+use crate::{util_linux_path, Cmd, TempDir, Watchdog};
 
 /// A finished command, bytes as they came.
 #[derive(Debug, Clone)]
@@ -62,17 +62,9 @@ pub fn run_raw(cmd: &Cmd, timeout: Duration) -> Raw {
     let mut c = cmd.command();
     c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let child = c.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", short(&cmd.cmdline())));
-    let pid = child.id() as i32;
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let watchdog = std::thread::spawn(move || {
-        if rx.recv_timeout(timeout).is_err() {
-            // SAFETY: kill has no memory effects; the pid is our unreaped child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-        }
-    });
+    let watchdog = Watchdog::start(&child, timeout);
     let out = child.wait_with_output().expect("wait");
-    let _ = tx.send(());
-    let _ = watchdog.join();
+    drop(watchdog);
     Raw {
         cmdline: cmd.cmdline(),
         code: out.status.code(),
