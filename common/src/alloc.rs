@@ -65,17 +65,7 @@ fn out_of_memory(size: usize) -> ! {
     put(crate::prog::name().as_bytes());
     put(b": cannot allocate ");
     let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = size;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    put(&digits[i..]);
+    put(crate::parse::decimal_digits(size as u64, &mut digits));
     put(b" bytes: Cannot allocate memory\n");
     // SAFETY: writing our own stack buffer to fd 2, then ending the process
     // without running anything that could allocate.

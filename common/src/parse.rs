@@ -105,9 +105,32 @@ pub fn parse_i32(s: &str, base: u32) -> Result<i32, NumError> {
     i32::try_from(parse_i64(s, base)?).map_err(|_| NumError::Range)
 }
 
+/// The decimal digits of `n`, written into `buf` (no allocation: the
+/// out-of-memory message uses it).
+pub fn decimal_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimal_digits_of_the_extremes() {
+        let mut buf = [0; 20];
+        assert_eq!(decimal_digits(0, &mut buf), b"0");
+        assert_eq!(decimal_digits(u64::MAX, &mut buf), b"18446744073709551615");
+        assert_eq!(decimal_digits(4096, &mut buf), b"4096");
+    }
 
     #[test]
     fn unsigned() {

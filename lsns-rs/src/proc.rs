@@ -177,18 +177,8 @@ pub fn parse_decimal(s: &[u8]) -> Option<u32> {
 }
 
 /// Append the decimal form of `n`.
-pub fn push_decimal(buf: &mut Vec<u8>, mut n: u64) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&tmp[i..]);
+pub fn push_decimal(buf: &mut Vec<u8>, n: u64) {
+    buf.extend_from_slice(nsutils_common::parse::decimal_digits(n, &mut [0; 20]));
 }
 
 /// `<pid>/<rest>\0` in `buf` (cleared first), for the *at calls on /proc.
