@@ -317,6 +317,25 @@ fn every_word_offered_is_accepted() {
     assert!(checked > 60, "{checked}");
 }
 
+/// Live System V ids and keys and POSIX names, made in a private IPC
+/// namespace, completed by `complete` (one shell's driver) for ipcrm-rs.
+fn completes_live_ipc(test: &str, c: &Completions, complete: fn(&Completions, &str, With) -> Vec<String>) {
+    if !is_root() {
+        skip(test, "the IPC cases need root (a private IPC namespace)");
+        return;
+    }
+    let tmp = TempDir::new("cipc");
+    let sandbox = Sandbox::new(&["-i", "-m"]);
+    let objects = ipc_objects(&sandbox, &tmp);
+    let with = With { sandbox: Some(&sandbox), ..With::default() };
+    for (kind, ids, keys) in &objects {
+        let upper = kind.to_ascii_uppercase();
+        assert_eq!(sorted(complete(c, &format!("ipcrm-rs -{kind} "), with)), sorted(ids.clone()));
+        assert_eq!(sorted(complete(c, &format!("ipcrm-rs -{upper} "), with)), sorted(keys.clone()));
+    }
+    assert_eq!(complete(c, "ipcrm-rs --posix-mqueue ", with), set(&["/nsutq"]));
+}
+
 #[test]
 fn zsh_completes_values_and_the_program() {
     let test = "zsh_completes_values_and_the_program";
@@ -348,20 +367,7 @@ fn zsh_completes_values_and_the_program() {
     assert!(zp("unshare-rs -f nsutc").contains(&"nsutcmd".to_string()));
     assert_eq!(zp("unshare-rs -fn nsutcmd "), set(&["alpha", "beta"]));
     assert_eq!(zp("nsenter-rs -t 1 -n -- nsutcmd a"), set(&["alpha"]));
-    if is_root() {
-        let tmp = TempDir::new("cipc");
-        let sandbox = Sandbox::new(&["-i", "-m"]);
-        let objects = ipc_objects(&sandbox, &tmp);
-        let with = With { sandbox: Some(&sandbox), ..With::default() };
-        for (kind, ids, keys) in &objects {
-            let upper = kind.to_ascii_uppercase();
-            assert_eq!(sorted(shells::zsh(&c, &format!("ipcrm-rs -{kind} "), with)), sorted(ids.clone()));
-            assert_eq!(sorted(shells::zsh(&c, &format!("ipcrm-rs -{upper} "), with)), sorted(keys.clone()));
-        }
-        assert_eq!(shells::zsh(&c, "ipcrm-rs --posix-mqueue ", with), set(&["/nsutq"]));
-    } else {
-        skip(test, "the IPC cases need root (a private IPC namespace)");
-    }
+    completes_live_ipc(test, &c, shells::zsh);
 }
 
 #[test]
@@ -396,20 +402,7 @@ fn fish_completes_values_and_the_program() {
     assert_eq!(fp("unshare-rs -fn nsutcmd "), set(&["alpha", "beta"]));
     assert_eq!(fp("nsenter-rs -t 1 -n -- nsutcmd a"), set(&["alpha"]));
     assert_eq!(fp("unshare-rs -S 0 nsutcmd b"), set(&["beta"]));
-    if is_root() {
-        let tmp = TempDir::new("cipc");
-        let sandbox = Sandbox::new(&["-i", "-m"]);
-        let objects = ipc_objects(&sandbox, &tmp);
-        let with = With { sandbox: Some(&sandbox), ..With::default() };
-        for (kind, ids, keys) in &objects {
-            let upper = kind.to_ascii_uppercase();
-            assert_eq!(sorted(shells::fish(&c, &format!("ipcrm-rs -{kind} "), with)), sorted(ids.clone()));
-            assert_eq!(sorted(shells::fish(&c, &format!("ipcrm-rs -{upper} "), with)), sorted(keys.clone()));
-        }
-        assert_eq!(shells::fish(&c, "ipcrm-rs --posix-mqueue ", with), set(&["/nsutq"]));
-    } else {
-        skip(test, "the IPC cases need root (a private IPC namespace)");
-    }
+    completes_live_ipc(test, &c, shells::fish);
 }
 
 /// `make install UTIL_LINUX_NAMES=1`: `unshare` … complete as
