@@ -30,7 +30,7 @@ pub fn musl_dir() -> PathBuf {
 /// (to run where there is no loader), or `None` after reporting the skip
 /// (a failure under CI=true as root).
 pub fn static_tool(test: &str, name: &str) -> Option<PathBuf> {
-    if !crate::require_root(test) {
+    if !crate::require_root() {
         return None;
     }
     let p = musl_dir().join(name);

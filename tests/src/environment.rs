@@ -25,18 +25,14 @@ pub fn skip(test: &str, why: &str) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-/// True when running as root; otherwise reports the skip (see [`skip`]).
-pub fn require_root(test: &str) -> bool {
+/// True when running as root; otherwise reports the skip of the running
+/// test, named by [`test_name`] (see [`skip`]).
+pub fn require_root() -> bool {
     if is_root() {
         return true;
     }
-    skip(test, "needs root");
+    skip(&test_name(), "needs root");
     false
-}
-
-/// [`require_root`] for the running test, named by [`test_name`].
-pub fn require_root_here() -> bool {
-    require_root(&test_name())
 }
 
 /// The name of the running test (libtest names each test's thread after

@@ -15,9 +15,9 @@
 //!   everything made inside, even when the test fails.
 //! * [`NetnsGuard`], [`unique_name`] — named network namespaces that are
 //!   deleted on drop.
-//! * [`require_root`] (or [`require_root_here`], which names the running
-//!   test itself), [`skip`] — privileged tests say loudly when they cannot
-//!   run; with `CI=true` as root a skip is a failure.
+//! * [`require_root`] (which names the running test itself), [`skip`] —
+//!   privileged tests say loudly when they cannot run; with `CI=true` as
+//!   root a skip is a failure.
 //! * [`differential`] / [`assert_same`] — the same argv through ours,
 //!   `/usr/bin/<tool>` (2.38.1) and util-linux upstream HEAD's own binary
 //!   (`$NSUTILS_UL_HEAD`, the target), comparing stdout, exit status and
@@ -61,7 +61,7 @@ pub use binaries::{
 pub use cli::specs;
 pub use cmd::{shell_quote, Cmd, Output, Watchdog, NOBODY, STD_PATH};
 pub use differential::{assert_same, assert_same_with, differential, without_hints, without_proc_pids};
-pub use environment::{env_count, in_ci, is_root, require_root, require_root_here, skip, test_name};
+pub use environment::{env_count, in_ci, is_root, require_root, skip, test_name};
 pub use head::{differential_head, head_dir, util_linux_head};
 pub use leftovers::{
     children_of, comm_of, is_mounted, mount_points, mount_table, ns_link, proc_state, processes_with_env, zombies,

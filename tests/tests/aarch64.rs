@@ -111,7 +111,7 @@ fn plumbing_is_the_same_as_the_native_build() {
 #[test]
 fn unshare_fn_gives_the_program_a_new_network_namespace() {
     let test = "unshare_fn_gives_the_program_a_new_network_namespace";
-    if !require_root(test) {
+    if !require_root() {
         return;
     }
     let Some(unshare) = arm(test, "unshare-rs") else { return };
@@ -127,7 +127,7 @@ fn unshare_fn_gives_the_program_a_new_network_namespace() {
 #[test]
 fn nsenter_enters_a_targets_namespaces() {
     let test = "nsenter_enters_a_targets_namespaces";
-    if !require_root(test) {
+    if !require_root() {
         return;
     }
     let Some(nsenter) = arm(test, "nsenter-rs") else { return };
@@ -172,7 +172,7 @@ fn lsns_json_is_the_native_builds() {
 #[test]
 fn ipcmk_and_ipcs_in_a_private_ipc_namespace() {
     let test = "ipcmk_and_ipcs_in_a_private_ipc_namespace";
-    if !require_root(test) {
+    if !require_root() {
         return;
     }
     let (Some(ipcmk), Some(ipcs)) = (arm(test, "ipcmk-rs"), arm(test, "ipcs-rs")) else { return };

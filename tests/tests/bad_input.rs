@@ -532,7 +532,7 @@ fn ipc_state(sandbox: &Sandbox) -> Vec<String> {
 
 #[test]
 fn the_matrix_of_malformed_invocations() {
-    if !require_root("the_matrix_of_malformed_invocations") {
+    if !require_root() {
         return;
     }
     let cases = matrix();

@@ -130,8 +130,7 @@ fn bash_completes_ids_and_files() {
 /// (as mountinfo escapes them, a space in a name included), then files.
 #[test]
 fn bash_completes_bound_namespace_files() {
-    let test = "bash_completes_bound_namespace_files";
-    if !require_root(test) {
+    if !require_root() {
         return;
     }
     let c = Completions::generate();
@@ -214,8 +213,7 @@ fn ipc_objects(sandbox: &Sandbox, tmp: &TempDir) -> Vec<(char, Vec<String>, Vec<
 /// own (private) IPC namespace: exactly what ipcs-rs lists there.
 #[test]
 fn bash_completes_live_ipc_objects() {
-    let test = "bash_completes_live_ipc_objects";
-    if !require_root(test) {
+    if !require_root() {
         return;
     }
     let c = Completions::generate();

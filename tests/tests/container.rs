@@ -11,7 +11,7 @@ use nsutils_tests::suite::files_below;
 use nsutils_tests::{require_root, skip, wait_until, ChildGuard, Sandbox};
 
 fn rootfs(test: &str) -> Option<Rootfs> {
-    if !require_root(test) {
+    if !require_root() {
         return None;
     }
     let r = Rootfs::new(&musl_dir());

@@ -10,7 +10,7 @@ use nsutils_tests::suite::ipc::{
 };
 use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{
-    assert_same, differential, differential_head, head, require_root_here, ul_named, util_linux_head, Output, Sandbox,
+    assert_same, differential, differential_head, head, require_root, ul_named, util_linux_head, Output, Sandbox,
 };
 
 /// ipcmk argument lists only HEAD knows: POSIX objects, the mode's range.
@@ -52,7 +52,7 @@ const IPCMK_HEAD_CASES: &[&[&str]] = &[
 /// objects with their keys masked, POSIX files).
 #[test]
 fn ipcmk_matches_head() {
-    if !require_root_here() {
+    if !require_root() {
         return;
     }
     let Some(head_ipcmk) = util_linux_head("ipcmk") else { return };
@@ -89,7 +89,7 @@ fn ipcmk_matches_head() {
 /// util-linux HEAD makes both the size given last (ipcmk-rs(1), NOTES).
 #[test]
 fn ipcmk_gives_each_object_its_own_size() {
-    if !require_root_here() {
+    if !require_root() {
         return;
     }
     let Some(head_ipcmk) = util_linux_head("ipcmk") else { return };
@@ -146,7 +146,7 @@ fn once(mut head: Output) -> Output {
 /// state too.
 #[test]
 fn ipcrm_matches_head() {
-    if !require_root_here() {
+    if !require_root() {
         return;
     }
     let Some(head_ipcrm) = util_linux_head("ipcrm") else { return };
@@ -234,7 +234,7 @@ fn same_in(sb: &Sandbox, args: &[&str]) {
 /// 2.38.1 and HEAD already), as root and as nobody.
 #[test]
 fn ipcs_matches_head_on_odd_objects() {
-    if !require_root_here() {
+    if !require_root() {
         return;
     }
     for sb in [odd_state(), RichState::new().sb] {
@@ -268,7 +268,7 @@ fn ipcs_matches_head_on_odd_objects() {
 /// `OPEN` with where it is to be fixed.)
 #[test]
 fn ipc_errors_match_head() {
-    if !require_root_here() {
+    if !require_root() {
         return;
     }
     let p = PosixSandbox::new(true);

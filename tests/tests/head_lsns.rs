@@ -95,8 +95,8 @@ EXTRA_VARS="DEEP ODD_TAB ODD_X U12345 INV_R"
 "#;
 
 /// The state with [`RICH`], `cases` run through HEAD and ours.
-fn rich(test: &str, cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
-    in_state_with(test, RICH, true, cases, body)
+fn rich(cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
+    in_state_with(RICH, true, cases, body)
 }
 
 /// `prefix`, `args` pairs: every `args` under every prefix.
@@ -176,7 +176,7 @@ fn every_mode_type_and_column_set_matches_head() {
     // the locale: tree art and UTF-8 text in ASCII
     cases.extend(cross(&["LANG=C", "LC_ALL=C LANG=C.UTF-8"], &["", "-T", "-Tprocess -o COMMAND,NS", "-t uts -r"]));
     let cases = borrowed(&cases);
-    let Some(run) = rich("every_mode_type_and_column_set_matches_head", &cases, "") else { return };
+    let Some(run) = rich(&cases, "") else { return };
     assert_cases_agree(&run, &cases);
 }
 
@@ -204,7 +204,7 @@ fn terminals_of_every_width_match_head() {
         ],
     );
     let cases = borrowed(&cases);
-    let Some(run) = rich("terminals_of_every_width_match_head", &cases, "") else { return };
+    let Some(run) = rich(&cases, "") else { return };
     assert_cases_agree(&run, &cases);
 }
 
@@ -261,7 +261,7 @@ fn selections_match_head() {
         ("", "-H -r"),
         ("", "-H -n"),
     ];
-    let Some(run) = rich("selections_match_head", cases, "") else { return };
+    let Some(run) = rich(cases, "") else { return };
     assert_cases_agree(&run, cases);
 }
 
@@ -291,7 +291,7 @@ fn ordinary_users_see_what_head_sees() {
         &["-t uts", "-t net -o +NSFS", "-T -t uts -t ipc", "-P -J", "-p $U12345", "$(ino user $U12345) -J"],
     ));
     let cases = borrowed(&cases);
-    let Some(run) = rich("ordinary_users_see_what_head_sees", &cases, "") else { return };
+    let Some(run) = rich(&cases, "") else { return };
     assert_cases_agree(&run, &cases);
 }
 
@@ -311,7 +311,7 @@ fn column_widths_follow_head() {
         ],
     );
     let cases = borrowed(&cases);
-    let Some(run) = rich("column_widths_follow_head", &cases, "") else { return };
+    let Some(run) = rich(&cases, "") else { return };
     assert_cases_agree(&run, &cases);
     // the issue's reproducers, in this state
     assert_eq!(run.file("1.h.out").lines().next(), Some("        NS TYPE NPROCS"), "{}", run.file("1.h.out"));
@@ -333,7 +333,7 @@ fn backslash_x_is_escaped_in_tables_as_head_does() {
         ("tty 200", "-t uts -o PID,COMMAND"),
         ("LANG=C", "-t uts -l -o COMMAND"),
     ];
-    let Some(run) = rich("backslash_x_is_escaped_in_tables_as_head_does", cases, "") else { return };
+    let Some(run) = rich(cases, "") else { return };
     assert_cases_agree(&run, cases);
     for n in [1, 2, 3] {
         let out = run.file(&format!("{n}.q.out"));
@@ -346,7 +346,7 @@ fn backslash_x_is_escaped_in_tables_as_head_does() {
 #[test]
 fn json_writes_del_raw_as_head_does() {
     let cases: &[(&str, &str)] = &[("", "-J -t uts -o COMMAND"), ("", "-J -T -t uts"), ("", "-J -l --output-all")];
-    let Some(run) = rich("json_writes_del_raw_as_head_does", cases, "") else { return };
+    let Some(run) = rich(cases, "") else { return };
     assert_cases_agree(&run, cases);
     let out = run.bytes("1.q.out");
     let needle = b"\"command\": \"del\x7f and bell\\u0007 1000\"";
@@ -370,7 +370,7 @@ fn trees_of_one_type_show_only_that_type() {
         ("", "-T -P -t net"),
         ("", "-T -t cgroup -p $P_USERNET"),
     ];
-    let Some(run) = rich("trees_of_one_type_show_only_that_type", cases, "") else { return };
+    let Some(run) = rich(cases, "") else { return };
     assert_cases_agree(&run, cases);
     // no user namespace row in a tree of other types
     for n in [1, 2, 3, 5, 7] {

@@ -102,7 +102,7 @@ fn refused(out: &Output, what: &str) {
 
 #[test]
 fn a_zombie_target_is_refused_on_every_path() {
-    if !require_root("a_zombie_target_is_refused_on_every_path") {
+    if !require_root() {
         return;
     }
     // in namespaces of its own, and in ours (where skipping every type
@@ -172,7 +172,7 @@ const HOLDS: [(&str, i64, &str); 2] =
 
 #[test]
 fn a_target_killed_between_two_steps_is_refused() {
-    if !require_root("a_target_killed_between_two_steps_is_refused") || !have_strace() {
+    if !require_root() || !have_strace() {
         return;
     }
     for (syscall, nr, when) in HOLDS {
@@ -201,7 +201,7 @@ fn a_target_killed_between_two_steps_is_refused() {
 
 #[test]
 fn a_reused_pid_is_told_apart() {
-    if !require_root("a_reused_pid_is_told_apart") || !have_strace() {
+    if !require_root() || !have_strace() {
         return;
     }
     // In a PID namespace of its own, the test decides which PID comes next
@@ -393,7 +393,7 @@ fn same_inheritance(ul: &str, mode: &[&str], head_mode: &[&str]) -> usize {
 
 #[test]
 fn unshare_rs_passes_on_what_it_inherited_as_head_does() {
-    if !require_root("unshare_rs_passes_on_what_it_inherited_as_head_does") {
+    if !require_root() {
         return;
     }
     let modes: &[&[&str]] =
@@ -411,7 +411,7 @@ fn unshare_rs_passes_on_what_it_inherited_as_head_does() {
 
 #[test]
 fn nsenter_rs_passes_on_what_it_inherited_as_head_does() {
-    if !require_root("nsenter_rs_passes_on_what_it_inherited_as_head_does") {
+    if !require_root() {
         return;
     }
     let target = sleeping_in(&["-p", "--mount-proc", "-m", "-n", "-u", "-i"]);
@@ -440,7 +440,7 @@ fn nsenter_rs_passes_on_what_it_inherited_as_head_does() {
 /// with SIGPIPE at its default, both die of it.
 #[test]
 fn listings_into_a_closed_pipe_end_as_heads_do() {
-    if !require_root("listings_into_a_closed_pipe_end_as_heads_do") {
+    if !require_root() {
         return;
     }
     // lsns runs in a PID namespace of its own (so no other test's processes
@@ -573,7 +573,7 @@ fn raw(b: &[u8]) -> OsString {
 /// Arguments that are not UTF-8 reach the program unchanged, in every mode.
 #[test]
 fn raw_argv_reaches_the_program() {
-    if !require_root("raw_argv_reaches_the_program") {
+    if !require_root() {
         return;
     }
     let target = sleeping_in(&["-p", "--mount-proc", "-n"]);
@@ -603,7 +603,7 @@ fn raw_argv_reaches_the_program() {
 /// as util-linux HEAD prints them (raw bytes compared, hints aside).
 #[test]
 fn raw_paths_appear_in_messages_unchanged() {
-    if !require_root("raw_paths_appear_in_messages_unchanged") {
+    if !require_root() {
         return;
     }
     let target = sleeping_in(&["-n"]);
@@ -708,7 +708,7 @@ impl Leftovers {
 /// exit status are the same as ours.
 #[test]
 fn unshare_rs_undoes_persistence_when_a_later_step_fails() {
-    if !require_root("unshare_rs_undoes_persistence_when_a_later_step_fails") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("rollback");
@@ -797,7 +797,7 @@ fn unshare_rs_undoes_persistence_when_a_later_step_fails() {
 /// a PID namespace, leaves no process behind.
 #[test]
 fn nsenter_rs_leaves_nothing_when_a_later_step_fails() {
-    if !require_root("nsenter_rs_leaves_nothing_when_a_later_step_fails") {
+    if !require_root() {
         return;
     }
     let target = sleeping_in(&["-p", "--mount-proc", "-U", "-r", "-m", "-n"]);
@@ -830,7 +830,7 @@ fn nsenter_rs_leaves_nothing_when_a_later_step_fails() {
 /// the program never runs, and nothing is left (processes, mounts).
 #[test]
 fn unshare_rs_survives_its_own_processes_dying_at_each_step() {
-    if !require_root("unshare_rs_survives_its_own_processes_dying_at_each_step") || !have_strace() {
+    if !require_root() || !have_strace() {
         return;
     }
     let dir = TempDir::private("forkdeath");
@@ -895,7 +895,7 @@ fn unshare_rs_survives_its_own_processes_dying_at_each_step() {
 /// caller was in.
 #[test]
 fn a_successful_run_leaves_its_mounts_free_to_unmount() {
-    if !require_root("a_successful_run_leaves_its_mounts_free_to_unmount") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("busy");

@@ -26,7 +26,7 @@ use std::time::Duration;
 use nsutils_tests::limits::{
     fill, judge, nest, nofile_matrix, run_raw, same_output, without_numbers, LimitedRun, Raw, Verdict,
 };
-use nsutils_tests::{require_root, test_name, tool, tool_path, ul_named, util_linux_head, Cmd, Sandbox};
+use nsutils_tests::{require_root, tool, tool_path, ul_named, util_linux_head, Cmd, Sandbox};
 
 /// The largest descriptor limit tried: every mode completes below it.
 const MAX_NOFILE: u32 = 12;
@@ -57,7 +57,7 @@ fn matrix(t: &str, prelude: &str, setup: &str, state: &str, args: &[&str]) -> Ve
 
 #[test]
 fn lsns_out_of_descriptors_is_an_error_in_every_mode() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     let modes: &[&[&str]] = &[
@@ -109,7 +109,7 @@ fn lsns_with_five_descriptors_fails_instead_of_printing_nothing() {
 
 #[test]
 fn nsenter_out_of_descriptors_is_an_error_on_both_entry_paths() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     // no shell: dash needs descriptors of its own for redirections
@@ -129,7 +129,7 @@ fn nsenter_out_of_descriptors_is_an_error_on_both_entry_paths() {
 
 #[test]
 fn unshare_out_of_descriptors_is_an_error_and_leaves_nothing() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     // no shell: dash needs descriptors of its own for redirections
@@ -171,7 +171,7 @@ fn unshare_out_of_descriptors_is_an_error_and_leaves_nothing() {
 
 #[test]
 fn ipc_tools_out_of_descriptors_give_the_whole_answer_or_an_error() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     // objects of root and of a user with a name, so ipcs looks names up
@@ -220,7 +220,7 @@ fn lonely_uid() -> u32 {
 
 #[test]
 fn fork_failing_with_eagain_is_a_clear_error() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     let uid = lonely_uid().to_string();
@@ -451,7 +451,7 @@ fn lsns_of_a_zombie_or_a_gone_pid_answers_like_upstream() {
 
 #[test]
 fn lsns_under_process_churn_lists_the_living_and_exits_0() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     // in a pid namespace of its own: processes come and go in new
@@ -511,7 +511,7 @@ fn messages_carry_non_utf8_bytes_unchanged() {
 
 #[test]
 fn posix_names_keep_their_bytes_and_lose_the_setuid_bit() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     let ps = nsutils_tests::suite::ipc::PosixSandbox::new(true);
@@ -543,7 +543,7 @@ fn posix_names_keep_their_bytes_and_lose_the_setuid_bit() {
 /// of Rust's default allocation-failure handler, never a signal.
 #[test]
 fn running_out_of_memory_ends_with_util_linux_s_message_not_an_abort() {
-    if !require_root(&test_name()) {
+    if !require_root() {
         return;
     }
     let dir = nsutils_tests::TempDir::new("as");

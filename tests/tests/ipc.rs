@@ -24,7 +24,7 @@ fn ipcrm_steps(mine: &Sandbox, theirs: &Sandbox, steps: &[&[&str]]) {
 
 #[test]
 fn seed_walkthrough() {
-    if !require_root("seed_walkthrough") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -56,7 +56,7 @@ fn seed_walkthrough() {
 
 #[test]
 fn ipcmk_matches_util_linux() {
-    if !require_root("ipcmk_matches_util_linux") {
+    if !require_root() {
         return;
     }
     // each side in its own namespace, so the objects can be compared too
@@ -73,7 +73,7 @@ fn ipcmk_matches_util_linux() {
 
 #[test]
 fn ipcmk_follows_util_linux_2_43_where_2_38_differs() {
-    if !require_root("ipcmk_follows_util_linux_2_43_where_2_38_differs") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -120,7 +120,7 @@ fn ipcmk_follows_util_linux_2_43_where_2_38_differs() {
 
 #[test]
 fn ipcmk_keys_are_random_and_never_private() {
-    if !require_root("ipcmk_keys_are_random_and_never_private") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -144,7 +144,7 @@ fn ipcmk_keys_are_random_and_never_private() {
 
 #[test]
 fn ipcrm_matches_util_linux() {
-    if !require_root("ipcrm_matches_util_linux") {
+    if !require_root() {
         return;
     }
     let (mine, theirs) = (ipc_sandbox(), ipc_sandbox());
@@ -155,7 +155,7 @@ fn ipcrm_matches_util_linux() {
 
 #[test]
 fn ipcrm_refuses_bad_arguments_before_removing_anything() {
-    if !require_root("ipcrm_refuses_bad_arguments_before_removing_anything") {
+    if !require_root() {
         return;
     }
     let sb = PosixSandbox::new(true);
@@ -205,7 +205,7 @@ fn ipcrm_refuses_bad_arguments_before_removing_anything() {
 
 #[test]
 fn ipcrm_reports_each_failure_and_removes_the_rest() {
-    if !require_root("ipcrm_reports_each_failure_and_removes_the_rest") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -232,7 +232,7 @@ fn ipcrm_reports_each_failure_and_removes_the_rest() {
 
 #[test]
 fn ipcrm_legacy_syntax_matches_util_linux() {
-    if !require_root("ipcrm_legacy_syntax_matches_util_linux") {
+    if !require_root() {
         return;
     }
     let (mine, theirs) = (ipc_sandbox(), ipc_sandbox());
@@ -256,7 +256,7 @@ fn ipcrm_legacy_syntax_matches_util_linux() {
 
 #[test]
 fn ipcrm_permission_errors_match_util_linux() {
-    if !require_root("ipcrm_permission_errors_match_util_linux") {
+    if !require_root() {
         return;
     }
     let (mine, theirs) = (PosixSandbox::new(true), PosixSandbox::new(true));
@@ -282,7 +282,7 @@ fn ipcrm_permission_errors_match_util_linux() {
 
 #[test]
 fn ipcrm_all_matches_util_linux_for_system_v() {
-    if !require_root("ipcrm_all_matches_util_linux_for_system_v") {
+    if !require_root() {
         return;
     }
     // ours also removes POSIX objects with --all: private /dev on both sides
@@ -299,7 +299,7 @@ fn ipcrm_all_matches_util_linux_for_system_v() {
 
 #[test]
 fn posix_objects_are_made_and_removed() {
-    if !require_root("posix_objects_are_made_and_removed") {
+    if !require_root() {
         return;
     }
     let p = PosixSandbox::new(true);
@@ -361,7 +361,7 @@ fn posix_objects_are_made_and_removed() {
 
 #[test]
 fn ipcrm_all_warns_when_mqueue_is_not_mounted() {
-    if !require_root("ipcrm_all_warns_when_mqueue_is_not_mounted") {
+    if !require_root() {
         return;
     }
     let p = PosixSandbox::new(false);

@@ -38,7 +38,7 @@ fn combos() -> Vec<Vec<&'static str>> {
 
 #[test]
 fn every_view_matches_util_linux_on_a_rich_state() {
-    if !require_root("every_view_matches_util_linux_on_a_rich_state") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -58,7 +58,7 @@ fn every_view_matches_util_linux_on_a_rich_state() {
 
 #[test]
 fn id_views_match_util_linux() {
-    if !require_root("id_views_match_util_linux") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -85,7 +85,7 @@ fn id_views_match_util_linux() {
 
 #[test]
 fn times_follow_the_time_zone() {
-    if !require_root("times_follow_the_time_zone") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -105,7 +105,7 @@ fn times_follow_the_time_zone() {
 
 #[test]
 fn ordinary_users_see_the_same_as_with_util_linux() {
-    if !require_root("ordinary_users_see_the_same_as_with_util_linux") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -127,7 +127,7 @@ fn ordinary_users_see_the_same_as_with_util_linux() {
 
 #[test]
 fn an_empty_namespace_matches_util_linux() {
-    if !require_root("an_empty_namespace_matches_util_linux") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -141,7 +141,7 @@ fn an_empty_namespace_matches_util_linux() {
 
 #[test]
 fn the_syscall_fallback_matches() {
-    if !require_root("the_syscall_fallback_matches") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -157,7 +157,7 @@ fn the_syscall_fallback_matches() {
 
 #[test]
 fn unusable_proc_files_make_both_fall_back() {
-    if !require_root("unusable_proc_files_make_both_fall_back") {
+    if !require_root() {
         return;
     }
     // a private mount namespace where /proc/sysvipc and /proc/sys/kernel
@@ -182,7 +182,7 @@ fn unusable_proc_files_make_both_fall_back() {
 
 #[test]
 fn bad_arguments_match_util_linux() {
-    if !require_root("bad_arguments_match_util_linux") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();
@@ -228,7 +228,7 @@ fn listing_rows(text: &str, section: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn json_has_every_object_with_numbers() {
-    if !require_root("json_has_every_object_with_numbers") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -304,7 +304,7 @@ fn json_has_every_object_with_numbers() {
 
 #[test]
 fn raw_and_noheadings() {
-    if !require_root("raw_and_noheadings") {
+    if !require_root() {
         return;
     }
     let state = RichState::new();
@@ -354,7 +354,7 @@ fn raw_and_noheadings() {
 /// a full disk is one `write error`, exit 1.
 #[test]
 fn large_listings_match_and_stream() {
-    if !require_root("large_listings_match_and_stream") {
+    if !require_root() {
         return;
     }
     let sb = ipc_sandbox();

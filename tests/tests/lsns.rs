@@ -100,7 +100,7 @@ fn views_match_util_linux() {
         (NOBODY, "--output-all -J"),
         (NOBODY, "-T"),
     ];
-    let Some(run) = in_state("views_match_util_linux", cases, "") else { return };
+    let Some(run) = in_state(cases, "") else { return };
     assert_cases_agree(&run, cases);
 }
 
@@ -121,7 +121,7 @@ fn terminal_output_matches_util_linux() {
         ("tty 60", "-r"),
         ("tty 60", "-J -t user"),
     ];
-    let Some(run) = in_state("terminal_output_matches_util_linux", cases, "") else { return };
+    let Some(run) = in_state(cases, "") else { return };
     assert_cases_agree(&run, cases);
     // truncation happened (the state's PID 1 has a long command line)
     assert!(run.file("1.o.out").lines().all(|l| l.chars().count() <= 60), "{}", run.file("1.o.out"));
@@ -130,7 +130,7 @@ fn terminal_output_matches_util_linux() {
 
 #[test]
 fn errors_match_util_linux() {
-    if !require_root("errors_match_util_linux") {
+    if !require_root() {
         return;
     }
     for args in [
@@ -223,7 +223,7 @@ fn namespaces_held_by_fd_socket_or_bind_mount() {
 "$OURS" -T -J -o NS,TYPE,NPROCS -t user -t net > "$OUT/tree.json"
 "$OURS" -P -p 1 2> "$OUT/pp.err"; echo $? > "$OUT/pp.rc"
 "#;
-    let Some(run) = in_state("namespaces_held_by_fd_socket_or_bind_mount", &[], body) else { return };
+    let Some(run) = in_state(&[], body) else { return };
     let all = rows_by_ns(&json_of(&run.file("all.json")));
     let d = run.var("D");
     for (x, ty) in [("X_FD", "net"), ("X_SOCK", "net"), ("X_UTS", "uts")] {
@@ -295,7 +295,7 @@ echo "$(ino net 1)" > "$OUT/self-ino"
 "$OURS" -t net -J -o NS,NETNSID > "$OUT/ours.json"
 "$OURS" -Q 'NETNSID == "7"' -r -n -o NS > "$OUT/filter7"
 "#;
-    let Some(run) = in_state("netnsid_is_what_ip_reports", &[], body) else { return };
+    let Some(run) = in_state(&[], body) else { return };
     let ours: HashMap<String, String> = run
         .file("ours")
         .lines()
@@ -337,7 +337,7 @@ N=$(ino net $P_DEMO)
 "$OURS" -J -o NSFS -Q "NS == $N" > "$OUT/json"
 "$OURS" -l -n -o NSFS,NS -Q "NS == $N" > "$OUT/nsfs-first"
 "#;
-    let Some(run) = in_state("nsfs_lists_every_bind_path", &[], body) else { return };
+    let Some(run) = in_state(&[], body) else { return };
     let d = run.var("D");
     let paths = ["/run/netns/demo".to_string(), format!("{d}/nb"), format!("{d}/n b"), format!("{d}/more/third")];
     assert_eq!(run.file("nowrap").trim_end(), paths.join(","));
@@ -374,7 +374,7 @@ C=$P_USERNS_CHILD
 "$OURS" -r -n -o NS,PNS,ONS > "$OUT/ours"
 "$OURS" -r -n -o NS,PNS,ONS -t user -t pid -Tparent > "$OUT/ours-tree"
 "#;
-    let Some(run) = in_state("pns_and_ons_are_the_parent_and_owner_inodes", &[], body) else { return };
+    let Some(run) = in_state(&[], body) else { return };
     let ours: HashMap<String, (String, String)> = run
         .file("ours")
         .lines()
@@ -434,7 +434,7 @@ fn filter_expressions_select_rows() {
         // the filter's columns need not be shown
         body.push_str(&format!("\"$OURS\" -r -n -o NS -Q \"$EX && ({})\" > \"$OUT/g{i}\"\n", e.replace('"', "\\\"")));
     }
-    let Some(run) = in_state("filter_expressions_select_rows", &[], &body) else { return };
+    let Some(run) = in_state(&[], &body) else { return };
     let theirs = json_of(&run.file("theirs.json"));
     let rows: Vec<&serde_json::Value> = theirs["namespaces"].as_array().unwrap().iter().collect();
     for (i, (e, pred)) in exprs.iter().enumerate() {
@@ -535,13 +535,13 @@ done
 kill $CHURN
 echo "fails=$fails"
 "#;
-    let Some(run) = in_state("processes_vanishing_during_the_scan_are_skipped_silently", &[], body) else { return };
+    let Some(run) = in_state(&[], body) else { return };
     assert!(run.body.stdout.contains("fails=0\n"), "{}\n{}", run.body.stdout, run.body.stderr);
 }
 
 #[test]
 fn empty_results_print_nothing() {
-    if !require_root("empty_results_print_nothing") {
+    if !require_root() {
         return;
     }
     let lsns = || nsutils_tests::ul_named("lsns");

@@ -139,7 +139,7 @@ fn lines_to_links(text: &str) -> BTreeMap<&'static str, String> {
 
 #[test]
 fn seed_unshare_fn_sleep_then_nsenter_net_shows_only_lo() {
-    if !require_root("seed_unshare_fn_sleep_then_nsenter_net_shows_only_lo") {
+    if !require_root() {
         return;
     }
     let only_lo = |out: &Output| {
@@ -162,7 +162,7 @@ fn seed_unshare_fn_sleep_then_nsenter_net_shows_only_lo() {
 
 #[test]
 fn seed_persistent_netns_with_a_veth_like_ip_netns_exec() {
-    if !require_root("seed_persistent_netns_with_a_veth_like_ip_netns_exec") {
+    if !require_root() {
         return;
     }
     let ns = NetnsGuard::add("ne");
@@ -186,7 +186,7 @@ fn seed_persistent_netns_with_a_veth_like_ip_netns_exec() {
 
 #[test]
 fn a_namespace_file_made_by_unshare_is_entered() {
-    if !require_root("a_namespace_file_made_by_unshare_is_entered") {
+    if !require_root() {
         return;
     }
     let ns = NetnsGuard::reserve_file("nf");
@@ -204,7 +204,7 @@ fn a_namespace_file_made_by_unshare_is_entered() {
 
 #[test]
 fn every_namespace_type_is_entered_by_option_and_by_file() {
-    if !require_root("every_namespace_type_is_entered_by_option_and_by_file") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-U", "-r", "-m", "-u", "-i", "-n", "-C", "-T", "-p"], sleeper());
@@ -225,7 +225,7 @@ fn every_namespace_type_is_entered_by_option_and_by_file() {
 
 #[test]
 fn all_enters_a_container_like_util_linux_does() {
-    if !require_root("all_enters_a_container_like_util_linux_does") {
+    if !require_root() {
         return;
     }
     let name = unique_name("h");
@@ -247,7 +247,7 @@ fn all_enters_a_container_like_util_linux_does() {
 
 #[test]
 fn all_enters_a_container_with_a_user_namespace_as_root_and_as_its_owner() {
-    if !require_root("all_enters_a_container_with_a_user_namespace_as_root_and_as_its_owner") {
+    if !require_root() {
         return;
     }
     let name = unique_name("u");
@@ -280,7 +280,7 @@ fn all_enters_a_container_with_a_user_namespace_as_root_and_as_its_owner() {
 
 #[test]
 fn all_skips_what_we_share_and_still_runs_the_program() {
-    if !require_root("all_skips_what_we_share_and_still_runs_the_program") {
+    if !require_root() {
         return;
     }
     // only the network namespace is the target's own
@@ -302,7 +302,7 @@ fn all_skips_what_we_share_and_still_runs_the_program() {
 
 #[test]
 fn an_unprivileged_user_enters_its_own_user_namespace() {
-    if !require_root("an_unprivileged_user_enters_its_own_user_namespace (runs as nobody)") {
+    if !require_root() {
         return;
     }
     // `unshare -r` as nobody: a user namespace mapping nobody to 0
@@ -320,7 +320,7 @@ fn an_unprivileged_user_enters_its_own_user_namespace() {
 
 #[test]
 fn credentials_setuid_setgid_follow_and_preserve() {
-    if !require_root("credentials_setuid_setgid_follow_and_preserve") {
+    if !require_root() {
         return;
     }
     // nobody's user namespace in which nobody is 1000 (and 0 is unmapped)
@@ -358,7 +358,7 @@ fn credentials_setuid_setgid_follow_and_preserve() {
 
 #[test]
 fn keep_caps_makes_the_namespace_capabilities_ambient() {
-    if !require_root("keep_caps_makes_the_namespace_capabilities_ambient (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let t = Target::start(unshare_cmd(&["--map-user=1000", "--map-group=1000"], sleeper()).as_nobody());
@@ -385,7 +385,7 @@ fn keep_caps_makes_the_namespace_capabilities_ambient() {
 /// keep_caps_makes_the_namespace_capabilities_ambient, nsenter-rs(1) NOTES).
 #[test]
 fn keep_caps_with_another_namespace_as_head_does() {
-    if !require_root("keep_caps_with_another_namespace_as_head_does (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let t = Target::start(unshare_cmd(&["--map-user=1000", "--map-group=1000", "-n"], sleeper()).as_nobody());
@@ -399,7 +399,7 @@ fn keep_caps_with_another_namespace_as_head_does() {
 
 #[test]
 fn user_parent_enters_the_parent_or_owning_user_namespace() {
-    if !require_root("user_parent_enters_the_parent_or_owning_user_namespace") {
+    if !require_root() {
         return;
     }
     // outer: user namespace U1 with a network namespace it owns; the
@@ -449,7 +449,7 @@ fn a_dead_target_fails_like_util_linux() {
 
 #[test]
 fn pid_and_inode_pin_the_process() {
-    if !require_root("pid_and_inode_pin_the_process") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-u"], sleeper());
@@ -546,7 +546,7 @@ fn argument_errors_follow_upstream() {
 
 #[test]
 fn differential_where_2_38_and_head_agree() {
-    if !require_root("differential_where_2_38_and_head_agree") {
+    if !require_root() {
         return;
     }
     let name = unique_name("d");
@@ -587,7 +587,7 @@ fn differential_where_2_38_and_head_agree() {
 
 #[test]
 fn exit_statuses_and_fatal_signals_pass_through() {
-    if !require_root("exit_statuses_and_fatal_signals_pass_through") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p", "-u"], sleeper());
@@ -604,7 +604,7 @@ fn exit_statuses_and_fatal_signals_pass_through() {
 
 #[test]
 fn a_stopped_child_stops_us_and_continues_with_us() {
-    if !require_root("a_stopped_child_stops_us_and_continues_with_us") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-p"], sleeper());
@@ -648,7 +648,7 @@ fn chrooted(root: &Path) -> Target {
 
 #[test]
 fn the_program_gets_only_the_descriptors_we_were_given() {
-    if !require_root("the_program_gets_only_the_descriptors_we_were_given") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("fdroot");
@@ -708,7 +708,7 @@ fn the_program_gets_only_the_descriptors_we_were_given() {
 
 #[test]
 fn root_without_wd_never_leaves_the_program_outside_its_root() {
-    if !require_root("root_without_wd_never_leaves_the_program_outside_its_root") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("chroot");
@@ -732,7 +732,7 @@ fn root_without_wd_never_leaves_the_program_outside_its_root() {
 
 #[test]
 fn env_takes_the_targets_environment() {
-    if !require_root("env_takes_the_targets_environment") {
+    if !require_root() {
         return;
     }
     let t = Target::start(unshare_cmd(&["-u"], sleeper()).env("NSUT_TARGET_VAR", "from-target"));
@@ -758,7 +758,7 @@ const EXEC_WITH_ENV_PY: &str = "import ctypes, sys\n\
 /// `env` lists them backwards; ours keeps the target's order.)
 #[test]
 fn env_fails_on_a_nameless_entry_as_head_does() {
-    if !require_root("env_fails_on_a_nameless_entry_as_head_does") {
+    if !require_root() {
         return;
     }
     let env_of = |entries: &[&str]| Sleeper::start(Cmd::new("python3").args(["-c", EXEC_WITH_ENV_PY]).args(entries));
@@ -806,7 +806,7 @@ fn cgroup2_mount() -> Option<String> {
 
 #[test]
 fn join_cgroup_moves_the_program_into_the_targets_cgroup_v2() {
-    if !require_root("join_cgroup_moves_the_program_into_the_targets_cgroup_v2") {
+    if !require_root() {
         return;
     }
     let Some(mount) = cgroup2_mount() else {
@@ -842,7 +842,7 @@ fn same_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
 /// refuses. On a pure v2 system both join.
 #[test]
 fn join_cgroup_is_whole_or_refused_as_head_does() {
-    if !require_root("join_cgroup_is_whole_or_refused_as_head_does") {
+    if !require_root() {
         return;
     }
     let name = unique_name("cg1");
@@ -872,7 +872,7 @@ fn join_cgroup_is_whole_or_refused_as_head_does() {
 
 #[test]
 fn net_socket_enters_the_namespace_of_the_targets_socket() {
-    if !require_root("net_socket_enters_the_namespace_of_the_targets_socket") {
+    if !require_root() {
         return;
     }
     // the process is back in our network namespace; its fd 7 is a socket
@@ -908,7 +908,7 @@ fn net_socket_enters_the_namespace_of_the_targets_socket() {
 
 #[test]
 fn namespace_ids_and_files_whose_names_start_with_a_colon() {
-    if !require_root("namespace_ids_and_files_whose_names_start_with_a_colon") {
+    if !require_root() {
         return;
     }
     let t = Target::unshare(&["-n"], sleeper());

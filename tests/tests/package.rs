@@ -54,7 +54,7 @@ fn completions(dir: &Path) {
 }
 
 fn static_binaries(test: &str) -> Option<std::path::PathBuf> {
-    if !require_root(test) {
+    if !require_root() {
         return None;
     }
     let bins = musl_dir();

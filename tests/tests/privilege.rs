@@ -77,7 +77,7 @@ fn marker(dir: &TempDir) -> (String, impl Fn() -> bool + '_) {
 
 #[test]
 fn nobody_cannot_enter_namespaces_owned_by_root() {
-    if !require_root("nobody_cannot_enter_namespaces_owned_by_root (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let dir = writable_by_nobody("priv");
@@ -148,7 +148,7 @@ fn mine_link(t: &Sleeper, ns: &str) -> String {
 
 #[test]
 fn maps_are_limited_to_what_the_kernel_allows_an_ordinary_user() {
-    if !require_root("maps_are_limited_to_what_the_kernel_allows_an_ordinary_user (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let show = ["sh", "-c", "cat /proc/self/uid_map /proc/self/gid_map; id -u"];
@@ -195,7 +195,7 @@ fn maps_are_limited_to_what_the_kernel_allows_an_ordinary_user() {
 
 #[test]
 fn setgroups_stays_denied() {
-    if !require_root("setgroups_stays_denied (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let probe = "cat /proc/self/setgroups; \
@@ -226,7 +226,7 @@ fn setgroups_stays_denied() {
 
 #[test]
 fn setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace() {
-    if !require_root("setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let dir = writable_by_nobody("ids");
@@ -261,7 +261,7 @@ fn setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace() {
 
 #[test]
 fn unshare_without_a_user_namespace_fails_for_every_type_with_advice() {
-    if !require_root("unshare_without_a_user_namespace_fails_for_every_type_with_advice (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let dir = writable_by_nobody("nouser");
@@ -303,7 +303,7 @@ fn unshare_without_a_user_namespace_fails_for_every_type_with_advice() {
 
 #[test]
 fn lsns_as_nobody_shows_only_nobodys_namespaces_without_errors() {
-    if !require_root("lsns_as_nobody_shows_only_nobodys_namespaces_without_errors (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let root = root_target(&["-n", "-u"]);
@@ -353,7 +353,7 @@ fn lsns_as_nobody_shows_only_nobodys_namespaces_without_errors() {
 
 #[test]
 fn ipcrm_as_nobody_cannot_remove_roots_objects() {
-    if !require_root("ipcrm_as_nobody_cannot_remove_roots_objects (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let sandbox = Sandbox::new(&["-i"]);

@@ -30,7 +30,7 @@ fn same_error(ours: &Output, theirs: &Output) {
 
 #[test]
 fn a_seccomp_filter_is_named() {
-    if !require_root("a_seccomp_filter_is_named") {
+    if !require_root() {
         return;
     }
     for errno in [libc::EPERM, libc::ENOSYS] {
@@ -94,7 +94,7 @@ fn with_limit(limit: &str, value: u32, cmd: &[&str]) -> Output {
 
 #[test]
 fn namespace_limits_are_named() {
-    if !require_root("namespace_limits_are_named") {
+    if !require_root() {
         return;
     }
     let us = ul_named_path("unshare");
@@ -127,7 +127,7 @@ fn namespace_limits_are_named() {
 /// Each level is an unshare-rs -fp.
 #[test]
 fn nesting_limit_is_named() {
-    if !require_root("nesting_limit_is_named") {
+    if !require_root() {
         return;
     }
     // our level: NSpid lists our PID in each PID namespace from the initial one

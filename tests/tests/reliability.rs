@@ -158,7 +158,7 @@ fn strings(v: &[&str]) -> Vec<String> {
 
 #[test]
 fn unshare_rs_modes_as_root() {
-    if !require_root("unshare_rs_modes_as_root") {
+    if !require_root() {
         return;
     }
     let base = baseline(As::Root, Program::Probe);
@@ -187,7 +187,7 @@ fn unshare_rs_modes_as_root() {
 
 #[test]
 fn unshare_rs_persistence_helpers_for_every_type() {
-    if !require_root("unshare_rs_persistence_helpers_for_every_type") {
+    if !require_root() {
         return;
     }
     let base = baseline(As::Root, Program::Probe);
@@ -227,7 +227,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
 
 #[test]
 fn unshare_rs_modes_as_nobody() {
-    if !require_root("unshare_rs_modes_as_nobody (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let base = baseline(As::Nobody, Program::Probe);
@@ -250,7 +250,7 @@ fn unshare_rs_modes_as_nobody() {
 
 #[test]
 fn unshare_rs_failing_programs_and_the_login_shell() {
-    if !require_root("unshare_rs_failing_programs_and_the_login_shell") {
+    if !require_root() {
         return;
     }
     for who in [As::Root, As::Nobody] {
@@ -269,7 +269,7 @@ fn unshare_rs_failing_programs_and_the_login_shell() {
 /// inherited while its child runs (its child reads the parent's table).
 #[test]
 fn unshare_rs_waiting_parent_holds_only_what_it_inherited() {
-    if !require_root("unshare_rs_waiting_parent_holds_only_what_it_inherited") {
+    if !require_root() {
         return;
     }
     // the parent's table as its child sees it; the baseline parent is a
@@ -324,7 +324,7 @@ fn env_for(files: bool) -> Vec<(&'static str, &'static str)> {
 
 #[test]
 fn nsenter_rs_modes_through_pidfds_and_proc_files() {
-    if !require_root("nsenter_rs_modes_through_pidfds_and_proc_files") {
+    if !require_root() {
         return;
     }
     let base = baseline(As::Root, Program::Probe);
@@ -362,7 +362,7 @@ fn nsenter_rs_modes_through_pidfds_and_proc_files() {
 
 #[test]
 fn nsenter_rs_net_socket_fetched_with_pidfd_getfd_is_not_passed_on() {
-    if !require_root("nsenter_rs_net_socket_fetched_with_pidfd_getfd_is_not_passed_on") {
+    if !require_root() {
         return;
     }
     // a sleeper whose fd 7 is a socket (of our network namespace)
@@ -384,7 +384,7 @@ fn nsenter_rs_net_socket_fetched_with_pidfd_getfd_is_not_passed_on() {
 
 #[test]
 fn nsenter_rs_modes_as_nobody_and_failing_programs() {
-    if !require_root("nsenter_rs_modes_as_nobody_and_failing_programs (runs as nobody)") {
+    if !require_root() {
         return;
     }
     // nobody's own container: a user namespace mapping nobody to 0
@@ -424,7 +424,7 @@ fn nsenter_rs_modes_as_nobody_and_failing_programs() {
 /// (our stdout) is closed by everyone at once, nothing is left a zombie.
 #[test]
 fn failing_runs_hold_nothing_open_after_they_exit() {
-    if !require_root("failing_runs_hold_nothing_open_after_they_exit") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("fdfail");
@@ -477,7 +477,7 @@ fn failing_runs_hold_nothing_open_after_they_exit() {
 /// neither the helper's pipe nor anything of newuidmap reaches the program.
 #[test]
 fn unshare_rs_newuidmap_helpers_as_nobody() {
-    if !require_root("unshare_rs_newuidmap_helpers_as_nobody (runs as nobody)") {
+    if !require_root() {
         return;
     }
     if !Path::new("/usr/bin/newuidmap").exists() {
@@ -522,7 +522,7 @@ fn unshare_rs_newuidmap_helpers_as_nobody() {
 /// leaves them closed, for the program's first open to take).
 #[test]
 fn closed_standard_fds_are_opened_on_dev_null() {
-    if !require_root("closed_standard_fds_are_opened_on_dev_null") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("stdfds");

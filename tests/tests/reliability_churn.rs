@@ -181,7 +181,7 @@ fn process_churn(stop: &AtomicBool, made: &AtomicUsize, width: usize) {
 
 #[test]
 fn lsns_and_ipcs_stay_well_formed_under_churn() {
-    if !require_root("lsns_and_ipcs_stay_well_formed_under_churn") {
+    if !require_root() {
         return;
     }
     let started = Instant::now();
@@ -274,7 +274,7 @@ fn lsns_and_ipcs_stay_well_formed_under_churn() {
 /// not report "Unsupported ioctl" and exit 2 (found by the churn soak).
 #[test]
 fn lsns_trees_while_namespace_bind_mounts_come_and_go() {
-    if !require_root("lsns_trees_while_namespace_bind_mounts_come_and_go") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("lsnsmnt");

@@ -136,7 +136,7 @@ fn netns(sandbox: &Sandbox) -> String {
 
 #[test]
 fn many_mixed_runs_leave_nothing_behind() {
-    if !require_root("many_mixed_runs_leave_nothing_behind") {
+    if !require_root() {
         return;
     }
     let started = Instant::now();

@@ -129,7 +129,7 @@ fn spawn(c: Cmd) -> Tree {
 
 #[test]
 fn uts_hostname_changes_inside_only() {
-    if !require_root("uts_hostname_changes_inside_only") {
+    if !require_root() {
         return;
     }
     let before = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
@@ -143,7 +143,7 @@ fn uts_hostname_changes_inside_only() {
 
 #[test]
 fn ipc_hides_a_queue_made_with_ipcmk() {
-    if !require_root("ipc_hides_a_queue_made_with_ipcmk") {
+    if !require_root() {
         return;
     }
     // the queue lives in a private IPC namespace that dies with the sandbox
@@ -161,7 +161,7 @@ fn ipc_hides_a_queue_made_with_ipcmk() {
 
 #[test]
 fn pid_namespace_with_mount_proc_shows_pid_1_and_only_its_own_processes() {
-    if !require_root("pid_namespace_with_mount_proc") {
+    if !require_root() {
         return;
     }
     let out = us().args(["-fp", "--mount-proc", "sh", "-c", "echo $$; ps -e -o pid=,comm="]).run();
@@ -175,7 +175,7 @@ fn pid_namespace_with_mount_proc_shows_pid_1_and_only_its_own_processes() {
 
 #[test]
 fn net_namespace_has_only_lo() {
-    if !require_root("net_namespace_has_only_lo") {
+    if !require_root() {
         return;
     }
     let out = us().args(["-fn", "ip", "-o", "link"]).run();
@@ -189,7 +189,7 @@ fn net_namespace_has_only_lo() {
 
 #[test]
 fn background_net_namespace_is_entered_with_nsenter() {
-    if !require_root("background_net_namespace_is_entered_with_nsenter") {
+    if !require_root() {
         return;
     }
     let bg = spawn(us().args(["-fn", "sleep", "360"]));
@@ -219,7 +219,7 @@ impl Drop for LinkGuard {
 
 #[test]
 fn ip_netns_and_veth_walkthrough_with_a_persistent_namespace() {
-    if !require_root("ip_netns_and_veth_walkthrough") {
+    if !require_root() {
         return;
     }
     let ns = NetnsGuard::reserve_file("w");
@@ -271,7 +271,7 @@ fn ip_netns_and_veth_walkthrough_with_a_persistent_namespace() {
 
 #[test]
 fn user_namespace_maps_as_an_ordinary_user() {
-    if !require_root("user_namespace_maps_as_an_ordinary_user") {
+    if !require_root() {
         return;
     }
     let show = "cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; id -u; id -g";
@@ -300,7 +300,7 @@ fn user_namespace_maps_as_an_ordinary_user() {
 
 #[test]
 fn map_root_user_then_setgid_fails_like_util_linux() {
-    if !require_root("map_root_user_then_setgid_fails_like_util_linux") {
+    if !require_root() {
         return;
     }
     let out = nobody(us().args(["-r", "-G", "0", "true"])).run();
@@ -312,7 +312,7 @@ fn map_root_user_then_setgid_fails_like_util_linux() {
 
 #[test]
 fn keep_caps_raises_ambient_capabilities() {
-    if !require_root("keep_caps_raises_ambient_capabilities") {
+    if !require_root() {
         return;
     }
     same_wrapped(&["-U", "-r", "--keep-caps", "grep", "Cap", "/proc/self/status"], nobody);
@@ -329,7 +329,7 @@ fn norm_maps(out: &Output) -> Vec<String> {
 
 #[test]
 fn ranges_as_root_are_written_directly() {
-    if !require_root("ranges_as_root_are_written_directly") {
+    if !require_root() {
         return;
     }
     let maps = ["cat", "/proc/self/uid_map", "/proc/self/gid_map"];
@@ -423,7 +423,7 @@ const OWNER_UID_PY: &str = "import fcntl, os, struct\n\
 
 #[test]
 fn owner_creates_the_namespace_for_another_user() {
-    if !require_root("owner_creates_the_namespace_for_another_user") {
+    if !require_root() {
         return;
     }
     let out = us().args(["--owner", "65534:65534", python(), "-c", OWNER_UID_PY]).run();
@@ -470,7 +470,7 @@ fn maps_as_head(args: &[&str], wrap: impl Fn(Cmd) -> Cmd) -> Option<Output> {
 /// the map with the ID twice.
 #[test]
 fn a_range_holding_our_outer_id_gives_it_up_as_head_does() {
-    if !require_root("a_range_holding_our_outer_id_gives_it_up_as_head_does") {
+    if !require_root() {
         return;
     }
     for args in [
@@ -539,7 +539,7 @@ fn an_auto_block_keeps_all_its_ids_as_head_does() {
 /// past 4294967294 continues at 0 (the kernel refused it whole).
 #[test]
 fn ranges_at_the_top_of_the_id_space_continue_at_zero_as_head_does() {
-    if !require_root("ranges_at_the_top_of_the_id_space_continue_at_zero_as_head_does") {
+    if !require_root() {
         return;
     }
     for spec in ["1:0:4294967295", "0:1:4294967295", "4294967295:0:1", "4294967294:0:2", "100:0:4294967295"] {
@@ -556,7 +556,7 @@ fn ranges_at_the_top_of_the_id_space_continue_at_zero_as_head_does() {
 /// as HEAD does.
 #[test]
 fn owner_takes_minus_one_for_keep_as_head_does() {
-    if !require_root("owner_takes_minus_one_for_keep_as_head_does") {
+    if !require_root() {
         return;
     }
     // (with a new gid and -r, the maps differ: see the test below)
@@ -578,7 +578,7 @@ fn owner_takes_minus_one_for_keep_as_head_does() {
 /// join it and be root outside: here, read /etc/shadow.
 #[test]
 fn owner_maps_the_owners_ids_not_the_callers() {
-    if !require_root("owner_maps_the_owners_ids_not_the_callers") {
+    if !require_root() {
         return;
     }
     let t = Sleeper::start(us().args(["--owner=65534:65534", "-r", "--kill-child", "sleep", "1000"]));
@@ -597,7 +597,7 @@ fn owner_maps_the_owners_ids_not_the_callers() {
 /// exit 0: unshare-rs(1) NOTES.)
 #[test]
 fn newuidmap_killed_by_a_signal_is_reported() {
-    if !require_root("newuidmap_killed_by_a_signal_is_reported (runs as nobody)") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::new("fakemap");
@@ -661,7 +661,7 @@ fn uptime() -> f64 {
 
 #[test]
 fn boottime_offset_shifts_uptime() {
-    if !require_root("boottime_offset_shifts_uptime") {
+    if !require_root() {
         return;
     }
     for fork in [false, true] {
@@ -683,7 +683,7 @@ fn boottime_offset_shifts_uptime() {
 
 #[test]
 fn cgroup_namespace_root_is_slash() {
-    if !require_root("cgroup_namespace_root_is_slash") {
+    if !require_root() {
         return;
     }
     let out = us().args(["-C", "cat", "/proc/self/cgroup"]).run();
@@ -695,7 +695,7 @@ fn cgroup_namespace_root_is_slash() {
 
 #[test]
 fn mount_propagation() {
-    if !require_root("mount_propagation") {
+    if !require_root() {
         return;
     }
     let prop = ["findmnt", "-n", "-o", "PROPAGATION", "/"];
@@ -715,7 +715,7 @@ fn mount_propagation() {
 
 #[test]
 fn root_and_working_directory() {
-    if !require_root("root_and_working_directory") {
+    if !require_root() {
         return;
     }
     same(&["-R", "/", "-w", "/tmp", "pwd"]);
@@ -735,7 +735,7 @@ fn root_and_working_directory() {
 
 #[test]
 fn setuid_and_setgid_before_exec() {
-    if !require_root("setuid_and_setgid_before_exec") {
+    if !require_root() {
         return;
     }
     same(&["-S", "1", "-G", "1", "id"]);
@@ -746,7 +746,7 @@ fn setuid_and_setgid_before_exec() {
 
 #[test]
 fn binfmt_misc_of_its_own() {
-    if !require_root("binfmt_misc_of_its_own") {
+    if !require_root() {
         return;
     }
     let name = unique_name("b");
@@ -794,7 +794,7 @@ fn binfmt_interpreter_fixed_before_chroot() {
 /// HEAD does (an empty write to `register` fails with EINVAL).
 #[test]
 fn an_empty_interpreter_is_no_registration_as_head_does() {
-    if !require_root("an_empty_interpreter_is_no_registration_as_head_does") {
+    if !require_root() {
         return;
     }
     let Some(out) = same_as_head(&["-pf", "-r", "-l", "", "sh", "-c", "echo ran"], |c| c) else { return };
@@ -804,7 +804,7 @@ fn an_empty_interpreter_is_no_registration_as_head_does() {
 
 #[test]
 fn environment_options() {
-    if !require_root("environment_options") {
+    if !require_root() {
         return;
     }
     let out =
@@ -836,7 +836,7 @@ fn environment_options() {
 
 #[test]
 fn persistence_for_every_type() {
-    if !require_root("persistence_for_every_type") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("persist");
@@ -883,7 +883,7 @@ fn persistence_for_every_type() {
 
 #[test]
 fn persistent_pid_namespace_is_enterable_while_it_lives() {
-    if !require_root("persistent_pid_namespace_is_enterable_while_it_lives") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("pidns");
@@ -902,7 +902,7 @@ fn persistent_pid_namespace_is_enterable_while_it_lives() {
 
 #[test]
 fn persistence_failures_leave_nothing_behind() {
-    if !require_root("persistence_failures_leave_nothing_behind") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("pfail");
@@ -964,7 +964,7 @@ fn exit_statuses_are_passed_through() {
 
 #[test]
 fn exit_statuses_with_namespaces() {
-    if !require_root("exit_statuses_with_namespaces") {
+    if !require_root() {
         return;
     }
     // `--net /tmp`: /tmp is the program
@@ -1162,7 +1162,7 @@ fn kill_child_real_time_signals_are_numbered_as_head_does() {
 
 #[test]
 fn the_program_sees_only_the_fds_it_inherited() {
-    if !require_root("the_program_sees_only_the_fds_it_inherited") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("fds");
@@ -1247,7 +1247,7 @@ fn bad_input_is_reported_and_leaves_nothing_behind() {
 
 #[test]
 fn mount_failures_inside_leave_the_host_alone() {
-    if !require_root("mount_failures_inside_leave_the_host_alone") {
+    if !require_root() {
         return;
     }
     let missing = format!("/nonexistent-{}", unique_name("p"));
@@ -1266,7 +1266,7 @@ fn mount_failures_inside_leave_the_host_alone() {
 
 #[test]
 fn user_namespace_persistence_works_unlike_2_38_1() {
-    if !require_root("user_namespace_persistence_works_unlike_2_38_1") {
+    if !require_root() {
         return;
     }
     let dir = TempDir::private("userns");

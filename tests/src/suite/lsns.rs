@@ -128,15 +128,15 @@ impl StateRun {
 /// `cases` (prefix, args) through the tools, then `body` (with `$OURS`,
 /// `$HEAD`, `$EX`, the state's variables, and `tty COLS CMD…` for a
 /// terminal). `None` after a loud skip when not root.
-pub fn in_state(test: &str, cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
-    in_state_with(test, "", false, cases, body)
+pub fn in_state(cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
+    in_state_with("", false, cases, body)
 }
 
 /// [`in_state`], with `extra` (bash) run after the state is built (its
 /// variables too go to `$OUT/vars` when listed in `$EXTRA_VARS`), and with
 /// `head_only` the cases run through HEAD and ours alone.
-pub fn in_state_with(test: &str, extra: &str, head_only: bool, cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
-    if !require_root(test) {
+pub fn in_state_with(extra: &str, head_only: bool, cases: &[(&str, &str)], body: &str) -> Option<StateRun> {
+    if !require_root() {
         return None;
     }
     let head = head_beside_2_38("lsns").map(|c| c.program);
