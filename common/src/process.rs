@@ -6,10 +6,11 @@
 //! and a child's fatal signal re-raised on ourselves so the caller sees the
 //! same death (128+N in a shell).
 
-use std::ffi::{CString, OsStr, OsString};
+use std::ffi::{CStr, CString, OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 
+use crate::bytes;
 use crate::error::{Error, Result};
 
 /// Exit status when the program cannot be executed.
@@ -18,18 +19,28 @@ pub const EXIT_CANNOT_EXEC: i32 = 126;
 pub const EXIT_NOT_FOUND: i32 = 127;
 
 fn cstring(s: &OsStr) -> Result<CString> {
-    CString::new(s.as_bytes()).map_err(|_| Error::msg(format!("invalid argument: {}", s.to_string_lossy())))
+    CString::new(s.as_bytes()).map_err(|_| Error::msg(format!("invalid argument: {}", bytes::raw(s))))
 }
 
 /// The error util-linux's `errexec()` reports: `failed to execute <what>: <cause>`,
 /// exit 127 for ENOENT, 126 otherwise.
 pub fn exec_error(what: &OsStr, err: &io::Error) -> Error {
     let status = if err.raw_os_error() == Some(libc::ENOENT) { EXIT_NOT_FOUND } else { EXIT_CANNOT_EXEC };
-    Error::os(format!("failed to execute {}", what.to_string_lossy()), err).with_status(status)
+    Error::os(format!("failed to execute {}", bytes::raw(what)), err).with_status(status)
 }
 
-/// Replace the process with `argv[0]`, searched in `PATH` (`execvp(3)`).
-/// Returns only on failure, with the error to report.
+/// The search path when `PATH` is not set: glibc's (`confstr(_CS_PATH)`),
+/// which util-linux's `execvp` uses.
+const DEFAULT_PATH: &[u8] = b"/bin:/usr/bin";
+
+/// The shell that runs a script without a `#!` line (`_PATH_BSHELL`).
+const BSHELL: &CStr = c"/bin/sh";
+
+/// Replace the process with `argv[0]`, searched in `PATH`, as glibc's
+/// `execvp(3)` does it in every build: musl's has no fallback for a file
+/// the kernel cannot execute (`ENOEXEC`, a script without a `#!` line),
+/// which glibc, and so util-linux, runs with `/bin/sh`. Returns only on
+/// failure, with the error to report.
 pub fn exec(argv: &[OsString]) -> Error {
     let Some(prog) = argv.first() else {
         return Error::msg("no program to execute");
@@ -39,12 +50,64 @@ pub fn exec(argv: &[OsString]) -> Error {
         Ok(v) => v,
         Err(e) => return e,
     };
-    let mut ptrs: Vec<*const libc::c_char> = c_args.iter().map(|c| c.as_ptr()).collect();
+    exec_error(prog, &search_and_exec(prog.as_bytes(), &c_args))
+}
+
+/// glibc's `execvp` search: a name with a `/` is run as it is; otherwise
+/// each `PATH` entry is tried in turn (an empty one is the working
+/// directory), going on past entries where the file is missing
+/// (`ENOENT`, `ENOTDIR`, …) or not executable (`EACCES`, reported if
+/// nothing else is found), and stopping at any other error.
+fn search_and_exec(name: &[u8], args: &[CString]) -> io::Error {
+    if name.is_empty() {
+        return io::Error::from_raw_os_error(libc::ENOENT);
+    }
+    if name.contains(&b'/') {
+        return exec_file(&args[0], args);
+    }
+    let path_var = std::env::var_os("PATH");
+    let search = path_var.as_deref().map_or(DEFAULT_PATH, OsStr::as_bytes);
+    let mut denied = false;
+    let mut last = io::Error::from_raw_os_error(libc::ENOENT);
+    for dir in search.split(|&b| b == b':') {
+        let mut full = dir.to_vec();
+        if !full.is_empty() {
+            full.push(b'/');
+        }
+        full.extend_from_slice(name);
+        let Ok(file) = CString::new(full) else { continue };
+        let err = exec_file(&file, args);
+        match err.raw_os_error() {
+            Some(libc::EACCES) => denied = true,
+            Some(libc::ENOENT | libc::ESTALE | libc::ENOTDIR | libc::ENODEV | libc::ETIMEDOUT) => {}
+            _ => return err,
+        }
+        last = err;
+    }
+    if denied {
+        io::Error::from_raw_os_error(libc::EACCES)
+    } else {
+        last
+    }
+}
+
+/// `execv(3)` of `file`; if the kernel does not know its format, run it
+/// as a shell script: `/bin/sh file args…`. Returns the error of the
+/// file's own `execv` (a failing fallback says nothing more useful).
+fn exec_file(file: &CStr, args: &[CString]) -> io::Error {
+    let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
     ptrs.push(std::ptr::null());
-    // SAFETY: ptrs is a NULL-terminated array of valid C strings that
-    // outlive the call.
-    unsafe { libc::execvp(ptrs[0], ptrs.as_ptr()) };
-    exec_error(prog, &io::Error::last_os_error())
+    // SAFETY: a valid C string and a NULL-terminated array of valid C
+    // strings that outlive the call.
+    unsafe { libc::execv(file.as_ptr(), ptrs.as_ptr()) };
+    let err = io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::ENOEXEC) {
+        let mut script: Vec<*const libc::c_char> = vec![BSHELL.as_ptr(), file.as_ptr()];
+        script.extend_from_slice(&ptrs[1..]);
+        // SAFETY: as above; ptrs[1..] ends with the NULL.
+        unsafe { libc::execv(BSHELL.as_ptr(), script.as_ptr()) };
+    }
+    err
 }
 
 /// The shell to start when no program is given: `$SHELL` if set and not
@@ -249,6 +312,20 @@ mod tests {
         assert_eq!(ChildStatus::from_raw(7 << 8), ChildStatus::Exited(7));
         assert_eq!(ChildStatus::from_raw(libc::SIGTERM), ChildStatus::Signaled(libc::SIGTERM));
         assert_eq!(ChildStatus::from_raw((libc::SIGSTOP << 8) | 0x7f), ChildStatus::Stopped(libc::SIGSTOP));
+    }
+
+    #[test]
+    fn the_search_goes_on_past_missing_files_and_reports_what_it_met() {
+        // exec only returns on failure, so these are safe to call in a test
+        let args = |name: &str| vec![CString::new(name).unwrap()];
+        assert_eq!(search_and_exec(b"", &args("")).raw_os_error(), Some(libc::ENOENT));
+        assert_eq!(search_and_exec(b"/tmp", &args("/tmp")).raw_os_error(), Some(libc::EACCES));
+        let e = exec(&[OsString::from(OsStr::from_bytes(b"/nonexistent/\xff\xfe"))]);
+        assert_eq!(e.status(), 127);
+        assert_eq!(
+            &*bytes::to_bytes(e.message()),
+            b"failed to execute /nonexistent/\xff\xfe: No such file or directory"
+        );
     }
 
     #[test]

@@ -11,10 +11,11 @@
 //!   is the one place where a tool's `Result` becomes an exit status and
 //!   its error is printed. Standard output is the tools' own buffered
 //!   [`Stdout`], whose [`Stdout::finish`] flushes it and turns a failed
-//!   write into `<prog>: write error: No space left on device` (exit 1).
-//! * SIGPIPE is set to its default at start-up, so a closed pipe ends us
-//!   silently as it ends util-linux, and the program we exec does not
-//!   inherit an ignored SIGPIPE.
+//!   write into util-linux's `write error` (see [`Stdout::finish`]).
+//! * SIGPIPE is left as inherited, as util-linux leaves it: by default a
+//!   closed pipe ends us silently, and a caller that ignores it gets a
+//!   `write error` (and the program unshare or nsenter execs inherits the
+//!   ignored SIGPIPE, as a daemon under a service manager expects).
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufWriter, Write};
@@ -23,7 +24,6 @@ use std::os::unix::ffi::OsStrExt;
 
 use nix::errno::Errno;
 use nix::fcntl::OFlag;
-use nix::sys::signal::{self, SigHandler, Signal};
 use nix::sys::stat::Mode;
 use std::sync::OnceLock;
 
@@ -103,36 +103,58 @@ impl Write for Fd1 {
 /// A buffered writer on fd 1.
 pub struct Stdout {
     inner: BufWriter<Fd1>,
+    /// Bytes given to it so far.
+    total: usize,
 }
 
 impl Write for Stdout {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        let n = self.inner.write(buf)?;
+        self.total += n;
+        Ok(n)
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
-        self.inner.write_all(buf)
+        self.inner.write_all(buf)?;
+        self.total += buf.len();
+        Ok(())
     }
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
 }
 
+/// The size of stdio's buffer on a pipe or file (`st_blksize`, a page):
+/// util-linux writes its output in pieces of this size.
+const STDIO_BUFSIZ: usize = 4096;
+
 impl Stdout {
-    /// Flush, turning a failure into util-linux's `write error: <cause>`.
+    /// Flush, with util-linux's verdict on a failure (its `close_stdout`):
+    /// output longer than one stdio buffer failed while it was being
+    /// written, which it reports as a bare `write error`; a failing final
+    /// flush says `write error: <cause>`, except a reader that went away
+    /// (`EPIPE`, with SIGPIPE ignored), which is not an error.
     pub fn finish(mut self) -> Result<()> {
-        self.inner.flush().map_err(|e| write_error(&e))
+        match self.inner.flush() {
+            Ok(()) => Ok(()),
+            Err(_) if self.total > STDIO_BUFSIZ => Err(Error::msg("write error")),
+            Err(e) if e.raw_os_error() == Some(libc::EPIPE) => Ok(()),
+            Err(e) => Err(Error::os("write error", &e)),
+        }
     }
 }
 
 /// Standard output with a 64 KiB buffer (Rust's own stdout is line buffered,
 /// which costs a syscall per row of a long table).
 pub fn stdout() -> Stdout {
-    Stdout { inner: BufWriter::with_capacity(64 * 1024, Fd1) }
+    Stdout { inner: BufWriter::with_capacity(64 * 1024, Fd1), total: 0 }
 }
 
-/// `write error: <strerror>` for a failed write to stdout.
-pub fn write_error(err: &io::Error) -> Error {
-    Error::os("write error", err)
+/// A write to stdout failed before the end of the output (so past our
+/// 64 KiB buffer, and many stdio buffers). util-linux learns of such a
+/// failure only at exit, from the stream's error flag, and says a bare
+/// `write error` whatever the cause (ENOSPC and EPIPE alike): so do we.
+pub fn write_error(_err: &io::Error) -> Error {
+    Error::msg("write error")
 }
 
 /// Print `text` on stdout and flush it (for `--help` and `--version`).
@@ -142,17 +164,9 @@ pub fn print_stdout(text: &str) -> Result<()> {
     out.finish()
 }
 
-/// Restore SIGPIPE's default action (`signal(7)`; a Rust program with std's
-/// own `main` starts with it ignored, and a caller may have ignored it).
-pub fn restore_sigpipe() {
-    // SAFETY: the default disposition runs no handler of ours.
-    let _ = unsafe { signal::signal(Signal::SIGPIPE, SigHandler::SigDfl) };
-}
-
 /// Run a tool: set the program name, call `run` with the arguments after
 /// argv\[0\], report its error, and exit with its status.
 fn main_with(default_name: &str, run: fn(Vec<OsString>) -> Result<i32>, mut args: Vec<OsString>) -> ! {
-    restore_sigpipe();
     let argv0 = (!args.is_empty()).then(|| args.remove(0));
     init(argv0.as_deref(), default_name);
     let status = match run(args) {

@@ -7,7 +7,13 @@
 //!    and `/proc/PID` — while paths still resolve in our own mount
 //!    namespace. With `PID:INODE` the pidfd must have that inode; after
 //!    the `/proc/PID/...` opens, the pidfd is asked whether the process is
-//!    still alive, so a recycled PID can never slip in between.
+//!    still alive, so a recycled PID can never slip in between (without a
+//!    pidfd, its `/proc/PID/stat` opened first stands for it). A zombie
+//!    counts as gone: it has left its namespaces, and a missing
+//!    `/proc/PID/ns/X` of a type the kernel has means just that, never
+//!    "skip this type", which would run the program in our own namespaces.
+//!    Namespaces entered from files one by one are checked once more
+//!    after entering: the target must still be alive.
 //! 2. **Enter** the namespaces ([`crate::enter`]): the target's through its
 //!    pidfd in one `setns(2)` (Linux 5.8), falling back to
 //!    `/proc/PID/ns/*` files where pidfds cannot be used.
@@ -56,6 +62,10 @@ struct Opened {
     environ: Option<Vec<(OsString, OsString)>>,
     cgroup_procs: Option<(OwnedFd, PathBuf)>,
     proc_dir: Option<OwnedFd>,
+    /// Whether namespaces of the target are entered from its `/proc/PID/ns` files.
+    from_target: bool,
+    /// Without a pidfd: the target's `/proc/PID/stat`, opened first.
+    stat: Option<OwnedFd>,
 }
 
 impl Opened {
@@ -101,6 +111,16 @@ pub fn execute(mut plan: Plan) -> Result<i32> {
     }
 
     enter_namespaces(&mut opened, plan.target)?;
+    // Entered from its files one by one (not in one setns(2) through the
+    // pidfd, which fails once the target has exited): it must still be
+    // alive now that all are entered, or we would run the program in the
+    // namespaces of a process that no longer exists, as util-linux 2.38.1
+    // may.
+    if let Some(t) = plan.target.filter(|_| opened.from_target) {
+        if !opened.target_is_alive() {
+            return Err(target_gone(t.pid, true));
+        }
+    }
     change_directories(&plan, &mut opened)?;
     if let Some(env) = opened.environ.take() {
         process::replace_environment(env);
@@ -114,6 +134,12 @@ pub fn execute(mut plan: Plan) -> Result<i32> {
     drop(opened);
 
     if forks {
+        // An inherited SIG_IGN for SIGCHLD would have the kernel reap the
+        // child at once and waitpid fail; util-linux sets the default
+        // before forking too, so the program gets it as well (it keeps an
+        // ignored SIGCHLD only when nothing forks).
+        // SAFETY: setting a disposition to its default.
+        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
         match process::fork().map_err(|e| Error::os("fork failed", &e))? {
             Fork::Parent(child) => return wait_for(child),
             Fork::Child => {}
@@ -147,7 +173,8 @@ fn open_everything(plan: &mut Plan) -> Result<Opened> {
     }
 
     // The target: a pidfd when we can get one. Without an inode to check
-    // we fall back to /proc/PID files when pidfd_open fails, as util-linux.
+    // we fall back to /proc/PID files when pidfd_open fails, as util-linux;
+    // then its start time tells it from a later process with its PID.
     let mut pidfd_error = None;
     if let Some(t) = plan.target {
         match PidFd::open(t.pid) {
@@ -163,6 +190,9 @@ fn open_everything(plan: &mut Plan) -> Result<Opened> {
             Err(e) if t.inode.is_some() => return Err(no_pidfd(t.pid, &e)),
             Err(e) => pidfd_error = Some(e),
         }
+    }
+    if let (None, Some(t)) = (&opened.pidfd, plan.target) {
+        opened.stat = open_cloexec(&PathBuf::from(format!("/proc/{}/stat", t.pid)), libc::O_RDONLY).ok();
     }
 
     // The namespaces taken from the target: explicit ones, then --all.
@@ -200,6 +230,7 @@ fn open_everything(plan: &mut Plan) -> Result<Opened> {
                 && is_own_user_ns(NsId::of_path(&proc_ns_path(Some(t.pid), NsType::User.name())).ok());
             opened.push(from_target, Source::PidFd, reenters);
         } else {
+            opened.from_target = true;
             for ty in from_target {
                 let f = open_target_ns(t.pid, ty)?;
                 let reenters = ty == NsType::User && is_own_user_ns(f.id().ok());
@@ -243,16 +274,69 @@ fn open_everything(plan: &mut Plan) -> Result<Opened> {
         follow_selinux_context(target_pid.unwrap_or(0))?;
     }
 
-    // The pin: everything under /proc/PID was opened while the process the
-    // pidfd refers to was alive, so the PID still named that process.
-    if let (Some(pidfd), Some(t)) = (&opened.pidfd, plan.target) {
-        if let Err(e) = pidfd.send_signal(0) {
-            if e.raw_os_error() == Some(libc::ESRCH) {
-                return Err(no_pidfd(t.pid, &e));
-            }
+    // The pin: everything under /proc/PID was opened while the process we
+    // hold was alive (not yet a zombie), so the PID still named it and its
+    // files were the live ones.
+    if let Some(t) = plan.target {
+        if !opened.target_is_alive() {
+            return Err(target_gone(t.pid, !from_target.is_empty()));
         }
     }
     Ok(opened)
+}
+
+impl Opened {
+    /// Whether the target has neither exited (a zombie included: it keeps
+    /// its PID but has already left its namespaces) nor been replaced by
+    /// another process with its PID. A pidfd polls readable once its
+    /// process has exited (`pidfd_open(2)`). Without one, the
+    /// `/proc/PID/stat` opened first stands for the process: reading it
+    /// fails once that process is gone, whoever has its PID now, and shows
+    /// a zombie's state.
+    fn target_is_alive(&self) -> bool {
+        if let Some(fd) = &self.pidfd {
+            let mut p = libc::pollfd { fd: fd.as_fd().as_raw_fd(), events: libc::POLLIN, revents: 0 };
+            // SAFETY: one valid pollfd, no timeout.
+            return unsafe { libc::poll(&mut p, 1, 0) } == 0;
+        }
+        let Some(stat) = &self.stat else { return false };
+        let mut buf = [0u8; 1024];
+        // SAFETY: reading into a valid buffer of the length given.
+        let n = unsafe { libc::pread(stat.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
+        usize::try_from(n).ok().and_then(|n| stat_state(&buf[..n])).is_some_and(is_living)
+    }
+}
+
+/// Whether a `/proc/PID/stat` state letter is a process that has not exited.
+fn is_living(state: u8) -> bool {
+    !matches!(state, b'Z' | b'X' | b'x')
+}
+
+/// The state letter of a `/proc/PID/stat` line (`proc_pid_stat(5)`, field
+/// 3; the command name before it may hold spaces and parentheses, so it is
+/// the first field after the last `)`).
+fn stat_state(stat: &[u8]) -> Option<u8> {
+    let close = stat.iter().rposition(|&b| b == b')')?;
+    stat[close + 1..].iter().copied().find(|&b| b != b' ')
+}
+
+/// The state letter of process `pid`, if it exists.
+fn proc_state(pid: libc::pid_t) -> Option<u8> {
+    stat_state(&std::fs::read(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// The target exited (or became a zombie) while we opened its files: what
+/// HEAD says when setns(2) through its pidfd fails so, or, with no
+/// namespace of the target to enter, util-linux 2.43's message for a PID
+/// that cannot be pinned.
+fn target_gone(pid: libc::pid_t, entering_its_namespaces: bool) -> Error {
+    let hint = Some(format!("process {pid} has exited (or is a zombie): there are no namespaces left to enter"));
+    let esrch = io::Error::from_raw_os_error(libc::ESRCH);
+    if entering_its_namespaces {
+        Error::os("reassociate to namespaces failed", &esrch).with_hint(hint)
+    } else {
+        no_pidfd(pid, &esrch).with_hint(hint)
+    }
 }
 
 /// Whether `id` is the user namespace we are in, which setns(2) refuses to
@@ -271,13 +355,16 @@ fn no_pidfd(pid: libc::pid_t, err: &io::Error) -> Error {
 /// `cannot open PATH: cause`, with a hint about the target when it explains
 /// the failure.
 fn open_error(path: &Path, err: &io::Error, pid: Option<libc::pid_t>) -> Error {
-    Error::os(format!("cannot open {}", path.display()), err).with_hint(pid.and_then(|p| target_hint(p, err)))
+    Error::os(format!("cannot open {}", bytes::path(path)), err).with_hint(pid.and_then(|p| target_hint(p, err)))
 }
 
 fn target_hint(pid: libc::pid_t, err: &io::Error) -> Option<String> {
     match err.raw_os_error() {
         Some(libc::ENOENT | libc::ESRCH) if !Path::new(&format!("/proc/{pid}")).exists() => {
             Some(format!("no process with PID {pid} exists (in this PID namespace)"))
+        }
+        Some(libc::ENOENT | libc::ESRCH) if proc_state(pid).is_some_and(|s| !is_living(s)) => {
+            Some(format!("process {pid} has exited (or is a zombie): there are no namespaces left to enter"))
         }
         Some(libc::EACCES | libc::EPERM) => Some(format!(
             "only the owner of process {pid} or a user with CAP_SYS_PTRACE may open its namespaces and files"
@@ -357,11 +444,16 @@ fn target_has_other(pid: libc::pid_t, ty: NsType) -> Result<bool> {
     let path = proc_ns_path(Some(pid), ty.name());
     match NsId::of_path(&path) {
         Ok(theirs) => Ok(NsId::of_path(&proc_ns_path(None, ty.name())).ok() != Some(theirs)),
-        // the kernel lacks this type (the process itself exists)
-        Err(e) if e.kind() == io::ErrorKind::NotFound && Path::new(&format!("/proc/{pid}")).exists() => Ok(false),
+        // the kernel lacks this type: we have no such file either
+        Err(e) if e.kind() == io::ErrorKind::NotFound && !proc_ns_path(None, ty.name()).exists() => Ok(false),
+        // the kernel has it and the process exists, but not its file: it
+        // has exited and is a zombie (or is exiting). Enter it anyway, so
+        // that the entering (or the pin) reports it, as HEAD does: skipping
+        // every type would run the program in our own namespaces.
+        Err(e) if e.kind() == io::ErrorKind::NotFound && Path::new(&format!("/proc/{pid}")).exists() => Ok(true),
         // not ours to inspect: try to enter and let that report
         Err(e) if e.raw_os_error() == Some(libc::EACCES) => Ok(true),
-        Err(e) => Err(Error::os(format!("stat of {} failed", path.display()), &e).with_hint(target_hint(pid, &e))),
+        Err(e) => Err(Error::os(format!("stat of {} failed", bytes::path(&path)), &e).with_hint(target_hint(pid, &e))),
     }
 }
 
@@ -426,7 +518,7 @@ fn join_cgroup(fd: OwnedFd, path: &Path) -> Result<()> {
     let n = unsafe { libc::write(fd.as_raw_fd(), pid.as_ptr().cast(), pid.len()) };
     if n < 0 {
         let e = io::Error::last_os_error();
-        return Err(Error::os(format!("failed to join cgroup {}", path.display()), &e));
+        return Err(Error::os(format!("failed to join cgroup {}", bytes::path(path)), &e));
     }
     Ok(())
 }
@@ -442,7 +534,7 @@ fn follow_selinux_context(pid: libc::pid_t) -> Result<()> {
     let ctx = std::fs::read(&current).map_err(|e| open_error(&current, &e, Some(pid)))?;
     let ctx: Vec<u8> = ctx.into_iter().take_while(|&b| b != 0 && b != b'\n').collect();
     std::fs::write("/proc/thread-self/attr/exec", &ctx)
-        .map_err(|e| Error::os(format!("failed to set exec context to {}", String::from_utf8_lossy(&ctx)), &e))
+        .map_err(|e| Error::os(format!("failed to set exec context to {}", bytes::Raw(&ctx)), &e))
 }
 
 /// Step 2, with util-linux's messages and one line of advice.
@@ -742,6 +834,25 @@ mod tests {
             let e = environ_vars(bad).unwrap_err();
             assert_eq!(e.message(), "failed to set environment variables: Invalid argument");
         }
+    }
+
+    #[test]
+    fn states_are_read_after_the_command_name() {
+        assert_eq!(stat_state(b"42 (a) b) Z 1 2"), Some(b'Z'));
+        assert_eq!(stat_state(b"42 (sleep) S 1"), Some(b'S'));
+        assert_eq!(stat_state(b"garbage"), None);
+        assert!(is_living(proc_state(std::process::id() as i32).unwrap()));
+        assert!(!is_living(b'Z') && !is_living(b'X'));
+    }
+
+    #[test]
+    fn a_target_is_alive_while_its_stat_file_reads() {
+        let mut opened = Opened::default();
+        assert!(!opened.target_is_alive(), "nothing held: not known to be alive");
+        opened.stat = open_cloexec(Path::new("/proc/self/stat"), libc::O_RDONLY).ok();
+        assert!(opened.target_is_alive());
+        opened.pidfd = PidFd::open(std::process::id() as i32).ok();
+        assert!(opened.target_is_alive());
     }
 
     #[test]

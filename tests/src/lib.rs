@@ -44,6 +44,7 @@ mod differential;
 mod environment;
 pub mod fallbacks;
 pub mod head;
+pub mod hostile;
 mod leftovers;
 pub mod limits;
 pub mod mounts;

@@ -388,7 +388,8 @@ fn large_listings_match_and_stream() {
         let full = sb
             .wrap(Cmd::new("sh").args(["-c", "exec \"$0\" \"$@\" >/dev/full"]).arg(tool_path("ipcs-rs")).args(args))
             .run();
-        full.fails_with("ipcs-rs", "write error: No space left on device", 1);
+        // past one stdio buffer util-linux HEAD says a bare "write error"
+        full.fails_with("ipcs-rs", "write error", 1);
         assert_eq!(full.stderr.lines().count(), 1, "{}", full.stderr);
     }
 }

@@ -3,8 +3,10 @@
 //! of `unshare(2)` itself get their advice from `nsutils_common::hints`.)
 
 use std::io;
+use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
+use nsutils_common::bytes;
 use nsutils_common::ns::NsType;
 
 use crate::options::Plan;
@@ -86,12 +88,13 @@ pub fn binfmt_mount(errno: Option<i32>) -> Option<String> {
 
 /// Bind-mounting a namespace onto its persistence file failed.
 pub fn bind(ty: NsType, file: &Path, errno: Option<i32>) -> Option<String> {
-    let shown = file.display();
+    let shown = bytes::path(file);
     match errno? {
-        libc::ENOENT if ty == NsType::Pid => {
-            Some("a PID namespace exists only once its first process is forked: add --fork (-f) to --pid=FILE".into())
-        }
-        libc::ENOENT => Some(format!("{shown} must exist: create it first (touch {shown})")),
+        libc::ENOENT => missing_file(file).or_else(|| {
+            (ty == NsType::Pid).then(|| {
+                "a PID namespace exists only once its first process is forked: add --fork (-f) to --pid=FILE".into()
+            })
+        }),
         libc::EINVAL if ty == NsType::Mnt => Some(format!(
             "{shown} must not be on a shared mount (make its directory a private mount first: \
              mount --bind DIR DIR; mount --make-private DIR)"
@@ -101,6 +104,59 @@ pub fn bind(ty: NsType, file: &Path, errno: Option<i32>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Why a persistence file cannot be mounted on, if it is missing: mount(2)
+/// follows a symbolic link, so for a dangling one the file to create is
+/// the link's target, not the link; a missing directory needs `mkdir`
+/// first. `None` when the file is there.
+fn missing_file(file: &Path) -> Option<String> {
+    if file.exists() {
+        return None;
+    }
+    let word = shell_word(file);
+    if let Ok(target) = std::fs::read_link(file) {
+        let resolved = match file.parent() {
+            Some(dir) if target.is_relative() => dir.join(&target),
+            _ => target.clone(),
+        };
+        let create = match resolved.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+            Some(dir) => format!("mkdir -p {} && touch {}", shell_word(dir), shell_word(&resolved)),
+            None => format!("touch {}", shell_word(&resolved)),
+        };
+        return Some(format!(
+            "{} is a symbolic link to {}, which does not exist; the namespace would be bound there: \
+             create that file ({create}), or name an existing file instead of the link",
+            bytes::path(file),
+            bytes::path(&target),
+        ));
+    }
+    match file.parent().filter(|d| !d.as_os_str().is_empty() && !d.is_dir()) {
+        Some(dir) => Some(format!(
+            "{} does not exist: create the directory and the file first (mkdir -p {} && touch {word})",
+            bytes::path(dir),
+            shell_word(dir)
+        )),
+        None => Some(format!("{} must exist: create it first (touch {word})", bytes::path(file))),
+    }
+}
+
+/// `path` as one word for a shell command in advice: as it is when that is
+/// safe, else in single quotes (bytes that are not UTF-8 kept).
+fn shell_word(path: &Path) -> String {
+    let b = path.as_os_str().as_bytes();
+    if !b.is_empty() && b.iter().all(|c| c.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(c)) {
+        return bytes::Raw(b).to_string();
+    }
+    let mut out = String::from("'");
+    for (i, part) in b.split(|&c| c == b'\'').enumerate() {
+        if i > 0 {
+            out.push_str("'\\''");
+        }
+        out.push_str(&bytes::Raw(part).to_string());
+    }
+    out.push('\'');
+    out
 }
 
 /// `newuidmap`/`newgidmap` could not be executed.
@@ -124,6 +180,40 @@ mod tests {
         let hint = setgroups(&eperm).unwrap();
         assert!(hint.contains("CAP_SETGID"), "{hint}");
         assert_eq!(setgroups(&io::Error::from_raw_os_error(libc::EINVAL)), None);
+    }
+
+    #[test]
+    fn missing_persistence_files_get_advice_for_their_case() {
+        let dir = std::env::temp_dir().join(format!("nsutils-hint-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("net");
+        let hint = bind(NsType::Net, &file, Some(libc::ENOENT)).unwrap();
+        assert_eq!(hint, format!("{0} must exist: create it first (touch {0})", file.display()));
+        // a dangling symlink: the file to create is its target
+        let link = dir.join("link");
+        std::os::unix::fs::symlink("elsewhere/ns", &link).unwrap();
+        let hint = bind(NsType::Net, &link, Some(libc::ENOENT)).unwrap();
+        assert!(hint.starts_with(&format!("{} is a symbolic link to elsewhere/ns, which", link.display())), "{hint}");
+        assert!(hint.contains(&format!("(mkdir -p {0}/elsewhere && touch {0}/elsewhere/ns)", dir.display())), "{hint}");
+        std::fs::create_dir(dir.join("elsewhere")).unwrap();
+        let hint = bind(NsType::Net, &link, Some(libc::ENOENT)).unwrap();
+        assert!(hint.contains(&format!("(touch {}/elsewhere/ns)", dir.display())), "{hint}");
+        // a missing directory
+        let deep = dir.join("no dir/net");
+        let hint = bind(NsType::Pid, &deep, Some(libc::ENOENT)).unwrap();
+        assert!(hint.contains(&format!("(mkdir -p '{0}/no dir' && touch '{0}/no dir/net')", dir.display())), "{hint}");
+        // the file is there: a PID namespace without its first process
+        std::fs::write(&file, b"").unwrap();
+        assert!(bind(NsType::Pid, &file, Some(libc::ENOENT)).unwrap().contains("--fork"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn shell_words_are_quoted_when_needed() {
+        assert_eq!(shell_word(Path::new("/run/netns/a")), "/run/netns/a");
+        assert_eq!(shell_word(Path::new("/a b/it's")), "'/a b/it'\\''s'");
+        let raw = std::ffi::OsStr::from_bytes(b"/\xff");
+        assert_eq!(&*bytes::to_bytes(&shell_word(Path::new(raw))), b"'/\xff'");
     }
 
     #[test]

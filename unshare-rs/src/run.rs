@@ -6,7 +6,7 @@
 //!    the namespaces onto their persistence files (so the mounts land in
 //!    the caller's mount namespace, also for `--user=FILE`), one writes ID
 //!    ranges (directly as root, else via `newuidmap`/`newgidmap`). Each
-//!    waits on a close-on-exec pipe; if we die first, it reads EOF and
+//!    waits on a close-on-exec socket; if we die first, it reads EOF and
 //!    exits without doing anything.
 //! 2. `--owner`, then one `unshare(2)` with every flag.
 //! 3. The ID-map helper runs; time offsets are written (before any process
@@ -17,15 +17,20 @@
 //!    way the child did. Without: the bind helper runs and we carry on.
 //! 5. In the process that runs the program: the steps of `setup.rs`, the
 //!    environment, exec.
+//! 6. If anything fails after the bind mounts were made, they are undone
+//!    before we exit ([`Rollback`]): a failed run leaves nothing mounted.
 
-use std::ffi::OsString;
+use std::ffi::{CString, OsString};
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 use nsutils_common::hints::{namespace_error, Call, Probe};
+use nsutils_common::ns::{open_cloexec, NsId};
 use nsutils_common::process::{self, ChildStatus, Fork, SignalMask};
-use nsutils_common::{sys, Error, Result};
+use nsutils_common::{bytes, sys, Error, Result};
 
 use crate::hints;
 use crate::idmap::{self, IdKind};
@@ -36,10 +41,14 @@ use crate::setup::{self, Ready};
 /// The byte a helper or the child waits for before going on.
 const GO: u8 = 6;
 
-fn pipe_cloexec() -> io::Result<(OwnedFd, OwnedFd)> {
+/// A connected pair of close-on-exec Unix stream sockets, the channels
+/// between us, our helpers and our child: unlike a pipe's, a write to one
+/// whose peer is gone fails (`MSG_NOSIGNAL`) instead of raising SIGPIPE,
+/// which the caller may have left at its default.
+fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0; 2];
     // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+    if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: the kernel just gave us these descriptors.
@@ -60,8 +69,8 @@ fn wait_for_go(fd: &OwnedFd) -> bool {
 }
 
 fn send_go(fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: writing one byte from a valid buffer.
-    if unsafe { libc::write(fd.as_raw_fd(), [GO].as_ptr().cast(), 1) } != 1 {
+    // SAFETY: sending one byte from a valid buffer.
+    if unsafe { libc::send(fd.as_raw_fd(), [GO].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) } != 1 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
@@ -90,7 +99,7 @@ struct Helper {
 
 impl Helper {
     fn spawn(work: impl FnOnce() -> i32) -> Result<Helper> {
-        let (rx, tx) = pipe_cloexec().map_err(|e| Error::os("pipe failed", &e))?;
+        let (rx, tx) = socket_pair().map_err(|e| Error::os("socketpair failed", &e))?;
         match process::fork().map_err(|e| Error::os("fork failed", &e))? {
             Fork::Child => {
                 drop(tx);
@@ -109,7 +118,11 @@ impl Helper {
         let status = process::wait_pid(self.pid, 0).map_err(|e| Error::os("waitpid failed", &e))?;
         self.pid = 0;
         sent.map_err(|e| Error::os("write failed", &e))?;
-        Ok(status_code(status))
+        match status {
+            // it said nothing: say what became of it
+            ChildStatus::Signaled(sig) => Err(Error::msg(format!("helper process killed by signal {sig}"))),
+            status => Ok(status_code(status)),
+        }
     }
 
     /// Forget it in a forked child: close our end without waiting.
@@ -121,7 +134,7 @@ impl Helper {
 
 impl Drop for Helper {
     fn drop(&mut self) {
-        // closing the pipe makes it exit without working; reap it
+        // closing our end makes it exit without working; reap it
         self.go = None;
         if self.pid > 0 {
             let _ = process::wait_pid(self.pid, 0);
@@ -135,17 +148,103 @@ fn report(e: Error) -> i32 {
     e.status()
 }
 
-/// The bind helper: `mount --bind /proc/PID/ns/X FILE` for each namespace.
-fn bind_namespaces(plan: &Plan, pid: libc::pid_t) -> i32 {
-    let mut k = Real { parent: None };
-    for (ty, file) in &plan.persist {
-        let src = format!("/proc/{pid}/ns/{}", ty.for_children_name());
-        if let Err(e) = k.mount(&src, file, None, libc::MS_BIND) {
-            let msg = format!("mount {src} on {} failed", file.display());
-            return report(Error::os(msg, &e).with_hint(hints::bind(*ty, file, e.raw_os_error())));
+/// The side of the persistence bind mounts held by the process that runs
+/// the program: it undoes them if the program is never reached.
+///
+/// The binds are made by a helper forked before `unshare(2)`, in the mount
+/// namespace we leave, and only a process there can unmount them again.
+/// Once they are made, the helper leaves a watcher behind (its own child,
+/// so that it is reparented away from us and the program never inherits it
+/// as a child) holding the other end of this socket, which is close-on-exec
+/// here, and nothing else. A byte from us means a later step failed: the watcher unmounts
+/// everything it bound, and its end closing tells us it is done. End of
+/// file without a byte means the program was executed (or we died on the
+/// way): the binds stay.
+struct Rollback {
+    sock: OwnedFd,
+}
+
+impl Rollback {
+    /// Have the bind mounts undone and wait until they are.
+    fn undo(self) {
+        if send_go(&self.sock).is_ok() {
+            // the watcher's end closes when it is done (or if it died)
+            wait_for_go(&self.sock);
         }
     }
-    0
+}
+
+/// The bind helper: `mount --bind /proc/PID/ns/X FILE` for each namespace.
+/// If one fails, those made before it are unmounted again; if all are
+/// made, a watcher stays to undo them on request (see [`Rollback`]).
+fn bind_namespaces(plan: &Plan, pid: libc::pid_t, watch: OwnedFd) -> i32 {
+    let mut k = Real { parent: None };
+    let mut bound: Vec<(PathBuf, NsId)> = Vec::new();
+    // the files as absolute paths, for unmounting from another directory
+    let cwd = std::env::current_dir().ok();
+    for (ty, file) in &plan.persist {
+        let src = format!("/proc/{pid}/ns/{}", ty.for_children_name());
+        // the namespace's identity: what the file shows once bound, and
+        // the proof needed to unmount it again
+        let id = NsId::of_path(Path::new(&src));
+        let mounted = id.and_then(|id| k.mount(&src, file, None, libc::MS_BIND).map(|()| id));
+        match mounted {
+            Ok(id) => bound.push((cwd.as_ref().map_or_else(|| file.clone(), |d| d.join(file)), id)),
+            Err(e) => {
+                unmount_all(&bound);
+                let msg = format!("mount {src} on {} failed", bytes::path(file));
+                return report(Error::os(msg, &e).with_hint(hints::bind(*ty, file, e.raw_os_error())));
+            }
+        }
+    }
+    // The watcher holds nothing that would keep a mount busy (`unshare
+    // --net=F true && umount F` must work at once): no descriptor on the
+    // binds, and its working directory is / from birth (we are reaped
+    // before the program runs; it may still be starting then).
+    if cwd.is_some() {
+        let _ = std::env::set_current_dir("/");
+    }
+    match process::fork() {
+        Ok(Fork::Child) => {
+            // nor the caller's standard streams, which a reader waits on
+            release_standard_streams();
+            if wait_for_go(&watch) {
+                unmount_all(&bound);
+            }
+            exit_now(0)
+        }
+        Ok(Fork::Parent(_)) => 0,
+        Err(e) => {
+            unmount_all(&bound);
+            report(Error::os("fork failed", &e))
+        }
+    }
+}
+
+/// Unmount the namespace binds made, last first, each only if its file
+/// still shows the namespace we bound there (the path may have been made
+/// to lead elsewhere meanwhile); detached if busy.
+fn unmount_all(bound: &[(PathBuf, NsId)]) {
+    for (file, id) in bound.iter().rev() {
+        if NsId::of_path(file).ok().as_ref() != Some(id) {
+            continue;
+        }
+        if let Ok(c) = CString::new(file.as_os_str().as_bytes()) {
+            // SAFETY: a valid C string.
+            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
+        }
+    }
+}
+
+/// Point fds 0–2 at /dev/null (a process that outlives us must not hold
+/// the caller's terminal or pipes).
+fn release_standard_streams() {
+    if let Ok(null) = open_cloexec(Path::new("/dev/null"), libc::O_RDWR) {
+        for fd in 0..3 {
+            // SAFETY: dup2 onto a standard descriptor; the source is ours.
+            unsafe { libc::dup2(null.as_raw_fd(), fd) };
+        }
+    }
 }
 
 /// The ID-map helper: write the ranges of process `pid`.
@@ -267,7 +366,21 @@ pub fn execute(plan: Plan) -> Result<i32> {
     // SAFETY: getpid cannot fail.
     let me = unsafe { libc::getpid() };
 
-    let binder = if plan.persist.is_empty() { None } else { Some(Helper::spawn(|| bind_namespaces(&plan, me))?) };
+    let (binder, rollback) = if plan.persist.is_empty() {
+        (None, None)
+    } else {
+        let (watch, ours) = socket_pair().map_err(|e| Error::os("socketpair failed", &e))?;
+        let plan = &plan;
+        let ours_raw = ours.as_raw_fd();
+        // (`watch` moves into the helper; our copy closes with the closure)
+        let binder = Helper::spawn(move || {
+            // SAFETY: our end is not the helper's to hold: the watcher must
+            // see end of file once we exec.
+            unsafe { libc::close(ours_raw) };
+            bind_namespaces(plan, me, watch)
+        })?;
+        (Some(binder), Some(Rollback { sock: ours }))
+    };
     let has_ranges = matches!(plan.uid_map, IdMap::Ranges(_)) || matches!(plan.gid_map, IdMap::Ranges(_));
     let mapper = if has_ranges { Some(Helper::spawn(|| write_id_ranges(&plan, me))?) } else { None };
 
@@ -296,7 +409,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
                 return Ok(code);
             }
         }
-        return run_program(&plan, None);
+        return run_program(&plan, None, rollback);
     }
 
     let signals = ParentSignals::set_up(plan.forward_signals)?;
@@ -309,7 +422,7 @@ pub fn execute(plan: Plan) -> Result<i32> {
     // with persistence the child waits until the bind mounts are done, so
     // a failure leaves nothing running
     let sync = match binder {
-        Some(_) => Some(pipe_cloexec().map_err(|e| Error::os("pipe failed", &e))?),
+        Some(_) => Some(socket_pair().map_err(|e| Error::os("socketpair failed", &e))?),
         None => None,
     };
     match process::fork().map_err(|e| Error::os("fork failed", &e))? {
@@ -320,11 +433,16 @@ pub fn execute(plan: Plan) -> Result<i32> {
             }
             if let Some((rx, tx)) = sync {
                 drop(tx);
+                // no go-ahead: the binds failed (and were undone: no
+                // watcher hears us then), or the parent died around them
                 if !wait_for_go(&rx) {
+                    if let Some(r) = rollback {
+                        r.undo();
+                    }
                     exit_now(1);
                 }
             }
-            run_program(&plan, parent_fd)
+            run_program(&plan, parent_fd, rollback)
         }
         Fork::Parent(child) => {
             CHILD.store(child, Ordering::Relaxed);
@@ -332,25 +450,51 @@ pub fn execute(plan: Plan) -> Result<i32> {
             drop(parent_fd);
             if let (Some(binder), Some((rx, tx))) = (binder, sync) {
                 drop(rx);
-                let code = binder.run()?;
-                if code != 0 {
+                let result = binder.run();
+                if result != Ok(0) {
+                    // no go-ahead: the child exits without running anything
                     drop(tx);
                     let _ = process::wait_pid(child, 0);
-                    return Ok(code);
+                    return result;
                 }
-                send_go(&tx).map_err(|e| Error::os("write failed", &e))?;
+                if let Err(e) = send_go(&tx) {
+                    // the child is gone before it could run anything
+                    if let Some(r) = rollback {
+                        r.undo();
+                    }
+                    return Err(Error::os("write failed", &e));
+                }
             }
+            // from here the child alone decides (its copy closes at exec)
+            drop(rollback);
             let status = process::wait_pid(child, 0).map_err(|e| Error::os("waitpid failed", &e))?;
             process::exit_like(status)
         }
     }
 }
 
-/// The last steps in the process that becomes the program.
-fn run_program(plan: &Plan, parent: Option<OwnedFd>) -> Result<i32> {
+/// The last steps in the process that becomes the program; if one fails
+/// (exec included), the persistence bind mounts are undone first.
+fn run_program(plan: &Plan, parent: Option<OwnedFd>, rollback: Option<Rollback>) -> Result<i32> {
+    let err = match prepare_and_exec(plan, parent) {
+        Ok(Ready::ParentGone) => None,
+        Ok(Ready::Exec) => unreachable!("exec returns only on failure"),
+        Err(e) => Some(e),
+    };
+    if let Some(r) = rollback {
+        r.undo();
+    }
+    match err {
+        Some(e) => Err(e),
+        None => exit_now(1),
+    }
+}
+
+/// `prepare_child`, then exec (which returns only with its error).
+fn prepare_and_exec(plan: &Plan, parent: Option<OwnedFd>) -> Result<Ready> {
     let mut k = Real { parent };
     if setup::prepare_child(plan, &mut k)? == Ready::ParentGone {
-        exit_now(1);
+        return Ok(Ready::ParentGone);
     }
     drop(k);
     if let EnvPlan::Only(keep) = &plan.env {

@@ -14,7 +14,7 @@
 use std::path::{Path, PathBuf};
 
 use nsutils_common::ns::NsType;
-use nsutils_common::{Error, Result};
+use nsutils_common::{bytes, Error, Result};
 
 use crate::hints;
 use crate::kernel::{Kernel, WriteError};
@@ -39,8 +39,8 @@ pub enum Ready {
 /// or `write failed <path>`, with the cause.
 pub fn write_error(path: &Path, e: WriteError) -> Error {
     match e {
-        WriteError::Open(e) => Error::os(format!("cannot open {}", path.display()), &e),
-        WriteError::Write(e) => Error::os(format!("write failed {}", path.display()), &e),
+        WriteError::Open(e) => Error::os(format!("cannot open {}", bytes::path(path)), &e),
+        WriteError::Write(e) => Error::os(format!("write failed {}", bytes::path(path)), &e),
     }
 }
 
@@ -109,7 +109,7 @@ fn binfmt(plan: &Plan, k: &mut dyn Kernel) -> Result<()> {
     };
     let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
     k.mount("binfmt_misc", dir, Some("binfmt_misc"), flags).map_err(|e| {
-        Error::os(format!("mount {} failed", dir.display()), &e).with_hint(hints::binfmt_mount(e.raw_os_error()))
+        Error::os(format!("mount {} failed", bytes::path(dir)), &e).with_hint(hints::binfmt_mount(e.raw_os_error()))
     })?;
     if let Some(def) = &plan.interpreter {
         let register = dir.join("register");
@@ -157,11 +157,12 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
         binfmt(plan, k)?;
     }
     if let Some(root) = &plan.root {
-        k.chroot(root).map_err(|e| Error::os(format!("cannot change root directory to '{}'", root.display()), &e))?;
+        k.chroot(root)
+            .map_err(|e| Error::os(format!("cannot change root directory to '{}'", bytes::path(root)), &e))?;
     }
     let wd = plan.wd.clone().or_else(|| plan.root.as_ref().map(|_| PathBuf::from("/")));
     if let Some(wd) = wd {
-        k.chdir(&wd).map_err(|e| Error::os(format!("cannot change directory to {}", wd.display()), &e))?;
+        k.chdir(&wd).map_err(|e| Error::os(format!("cannot change directory to {}", bytes::path(&wd)), &e))?;
     }
 
     if let Some(dir) = &plan.mount_proc {
@@ -170,14 +171,14 @@ pub fn prepare_child(plan: &Plan, k: &mut dyn Kernel) -> Result<Ready> {
         if plan.root.is_none() && plan.propagation != Propagation::Private {
             match k.mount("none", dir, None, libc::MS_PRIVATE | libc::MS_REC) {
                 Err(e) if e.raw_os_error() != Some(libc::EINVAL) => {
-                    return Err(Error::os(format!("cannot change {} filesystem propagation", dir.display()), &e));
+                    return Err(Error::os(format!("cannot change {} filesystem propagation", bytes::path(dir)), &e));
                 }
                 _ => {}
             }
         }
         let flags = libc::MS_NOSUID | libc::MS_NOEXEC | libc::MS_NODEV;
         k.mount("proc", dir, Some("proc"), flags).map_err(|e| {
-            Error::os(format!("mount {} failed", dir.display()), &e).with_hint(hints::proc_mount(plan, &e))
+            Error::os(format!("mount {} failed", bytes::path(dir)), &e).with_hint(hints::proc_mount(plan, &e))
         })?;
     }
     if !binfmt_first {
