@@ -4,8 +4,13 @@
 //! Used by `--keep-caps` of unshare and nsenter: after entering a user
 //! namespace the process holds every capability in it, but exec of a
 //! non-root program drops them unless they are ambient.
+//!
+//! libc, not nix: nix (0.32) has neither `capget`/`capset` nor the
+//! `PR_CAP_AMBIENT` requests of `prctl`.
 
 use std::io;
+
+use nix::errno::Errno;
 
 /// `_LINUX_CAPABILITY_VERSION_3` (`<linux/capability.h>`): 64-bit sets in two words.
 const CAP_VERSION_3: u32 = 0x2008_0522;
@@ -40,9 +45,7 @@ pub fn get() -> io::Result<CapSets> {
     let mut hdr = CapHeader { version: CAP_VERSION_3, pid: 0 };
     let mut data = [CapData::default(); 2];
     // SAFETY: hdr and data are valid for capget's v3 layout.
-    if unsafe { libc::syscall(libc::SYS_capget, &mut hdr as *mut CapHeader, data.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    Errno::result(unsafe { libc::syscall(libc::SYS_capget, &mut hdr as *mut CapHeader, data.as_mut_ptr()) })?;
     let join = |lo: u32, hi: u32| (hi as u64) << 32 | lo as u64;
     Ok(CapSets {
         effective: join(data[0].effective, data[1].effective),
@@ -63,9 +66,7 @@ pub fn set(sets: CapSets) -> io::Result<()> {
         CapData { effective: eh, permitted: ph, inheritable: ih },
     ];
     // SAFETY: hdr and data are valid for capset's v3 layout.
-    if unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    Errno::result(unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) })?;
     Ok(())
 }
 
@@ -91,12 +92,9 @@ pub fn raise_ambient() -> io::Result<()> {
             continue;
         }
         // SAFETY: prctl with integer arguments.
-        let r = unsafe {
+        Errno::result(unsafe {
             libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_RAISE as libc::c_ulong, cap as libc::c_ulong, 0, 0)
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        })?;
     }
     Ok(())
 }

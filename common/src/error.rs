@@ -42,6 +42,12 @@ impl Error {
         Error::msg(format!("{what}: {}", strerror(errno)))
     }
 
+    /// `<what>: <strerror(errno)>` from a failed nix call: glibc's wording,
+    /// not nix's own (`Errno::desc` words some errors otherwise).
+    pub fn sys(what: impl fmt::Display, errno: nix::errno::Errno) -> Self {
+        Error::errno(what, errno as i32)
+    }
+
     /// A bad-usage error: the message is followed by the
     /// `Try '<prog> --help' for more information.` line.
     pub fn usage(message: impl Into<String>) -> Self {
@@ -289,6 +295,14 @@ mod tests {
         assert_eq!(e.message(), "cannot open /x: Permission denied");
         assert_eq!(e.status(), 1);
         assert!(!e.is_usage());
+    }
+
+    #[test]
+    fn nix_errors_keep_glibc_wording() {
+        let e = Error::sys("cannot open /x", nix::errno::Errno::ERANGE);
+        assert_eq!(e.message(), "cannot open /x: Numerical result out of range");
+        let io: io::Error = nix::errno::Errno::EACCES.into();
+        assert_eq!(io_strerror(&io), "Permission denied");
     }
 
     #[test]

@@ -20,8 +20,7 @@ pub struct Probe {
 impl Probe {
     /// Probe the running system as the current effective user.
     pub fn system() -> Probe {
-        // SAFETY: geteuid cannot fail.
-        Probe { root: PathBuf::from("/"), euid: unsafe { libc::geteuid() } }
+        Probe { root: PathBuf::from("/"), euid: nix::unistd::geteuid().as_raw() }
     }
 
     /// Probe a fake tree rooted at `root` as user `euid` (for tests).

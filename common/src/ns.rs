@@ -5,12 +5,13 @@
 //! `/proc/PID/ns/` file names, the option letters and names the tools use,
 //! and the fixed order in which namespaces are entered and persisted.
 
-use std::ffi::CString;
 use std::fmt;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
+
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 
 use crate::sys;
 
@@ -424,37 +425,19 @@ impl AsFd for PidFd {
 
 /// `open(2)` with `O_CLOEXEC` added.
 pub fn open_cloexec(path: &Path, flags: libc::c_int) -> io::Result<OwnedFd> {
-    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: c is a valid NUL-terminated path.
-    let fd = unsafe { libc::open(c.as_ptr(), flags | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just gave us this descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let flags = OFlag::from_bits_retain(flags) | OFlag::O_CLOEXEC;
+    Ok(nix::fcntl::open(path, flags, Mode::empty())?)
 }
 
 /// `fstat(2)`.
 pub fn fstat(fd: BorrowedFd<'_>) -> io::Result<libc::stat> {
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: st is a valid buffer for one struct stat.
-    if unsafe { libc::fstat(fd.as_raw_fd(), st.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fstat succeeded and filled st.
-    Ok(unsafe { st.assume_init() })
+    Ok(nix::sys::stat::fstat(fd)?)
 }
 
 /// `fstatfs(2)`'s `f_type`.
 pub fn fstatfs_type(fd: BorrowedFd<'_>) -> io::Result<i64> {
-    let mut st = std::mem::MaybeUninit::<libc::statfs>::uninit();
-    // SAFETY: st is a valid buffer for one struct statfs.
-    if unsafe { libc::fstatfs(fd.as_raw_fd(), st.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fstatfs succeeded and filled st.
     #[allow(clippy::unnecessary_cast)]
-    Ok(unsafe { st.assume_init() }.f_type as i64)
+    Ok(nix::sys::statfs::fstatfs(fd)?.filesystem_type().0 as i64)
 }
 
 #[cfg(test)]
@@ -520,8 +503,7 @@ mod tests {
     #[test]
     fn opened_files_are_cloexec() {
         let f = NsFile::open_proc(None, NsType::Net, false).unwrap();
-        // SAFETY: F_GETFD on a valid fd.
-        let flags = unsafe { libc::fcntl(f.as_fd().as_raw_fd(), libc::F_GETFD) };
+        let flags = nix::fcntl::fcntl(f.as_fd(), nix::fcntl::FcntlArg::F_GETFD).unwrap();
         assert_ne!(flags & libc::FD_CLOEXEC, 0);
     }
 }

@@ -10,6 +10,10 @@ use std::ffi::{CStr, CString, OsStr, OsString};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 
+use nix::errno::Errno;
+use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow, Signal};
+use nix::unistd::{execv, ForkResult};
+
 use crate::bytes;
 use crate::error::{Error, Result};
 
@@ -95,19 +99,20 @@ fn search_and_exec(name: &[u8], args: &[CString]) -> io::Error {
 /// as a shell script: `/bin/sh file args…`. Returns the error of the
 /// file's own `execv` (a failing fallback says nothing more useful).
 fn exec_file(file: &CStr, args: &[CString]) -> io::Error {
-    let mut ptrs: Vec<*const libc::c_char> = args.iter().map(|c| c.as_ptr()).collect();
-    ptrs.push(std::ptr::null());
-    // SAFETY: a valid C string and a NULL-terminated array of valid C
-    // strings that outlive the call.
-    unsafe { libc::execv(file.as_ptr(), ptrs.as_ptr()) };
-    let err = io::Error::last_os_error();
-    if err.raw_os_error() == Some(libc::ENOEXEC) {
-        let mut script: Vec<*const libc::c_char> = vec![BSHELL.as_ptr(), file.as_ptr()];
-        script.extend_from_slice(&ptrs[1..]);
-        // SAFETY: as above; ptrs[1..] ends with the NULL.
-        unsafe { libc::execv(BSHELL.as_ptr(), script.as_ptr()) };
+    let err = failed(execv(file, args));
+    if err == Errno::ENOEXEC {
+        let script: Vec<&CStr> = [BSHELL, file].into_iter().chain(args[1..].iter().map(CString::as_c_str)).collect();
+        let _ = execv(BSHELL, &script);
     }
-    err
+    err.into()
+}
+
+/// The error of an exec that returned (one that succeeds does not).
+fn failed(exec: nix::Result<std::convert::Infallible>) -> Errno {
+    match exec {
+        Ok(never) => match never {},
+        Err(e) => e,
+    }
 }
 
 /// The shell to start when no program is given: `$SHELL` if set and not
@@ -117,8 +122,7 @@ pub fn default_shell() -> OsString {
     if let Some(s) = std::env::var_os("SHELL").filter(|s| !s.is_empty()) {
         return s;
     }
-    // SAFETY: getuid cannot fail.
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid().as_raw();
     crate::users::user_shell(uid).filter(|s| !s.is_empty()).unwrap_or_else(|| OsString::from("/bin/sh"))
 }
 
@@ -133,10 +137,8 @@ pub fn exec_shell() -> Error {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => return e,
     };
-    let ptrs = [c_arg0.as_ptr(), std::ptr::null()];
-    // SAFETY: valid C strings and a NULL-terminated argv.
-    unsafe { libc::execv(c_shell.as_ptr(), ptrs.as_ptr()) };
-    let err = io::Error::last_os_error();
+    let err = failed(execv(&c_shell, &[c_arg0]));
+    let err = io::Error::from(err);
     exec_error(&shell, &err).with_hint(if err.raw_os_error() == Some(libc::ENOENT) {
         Some("no program was given and there is no shell to start; name the program to run".into())
     } else {
@@ -167,10 +169,9 @@ pub enum Fork {
 /// never start threads), so the child may run arbitrary code.
 pub fn fork() -> io::Result<Fork> {
     // SAFETY: the tools are single-threaded; see the doc comment.
-    match unsafe { libc::fork() } {
-        -1 => Err(io::Error::last_os_error()),
-        0 => Ok(Fork::Child),
-        pid => Ok(Fork::Parent(pid)),
+    match unsafe { nix::unistd::fork() }? {
+        ForkResult::Child => Ok(Fork::Child),
+        ForkResult::Parent { child } => Ok(Fork::Parent(child.as_raw())),
     }
 }
 
@@ -202,14 +203,14 @@ impl ChildStatus {
 pub fn wait_pid(pid: libc::pid_t, flags: libc::c_int) -> io::Result<ChildStatus> {
     loop {
         let mut status = 0;
+        // libc, not nix: nix's WaitStatus holds a `Signal`, which has no
+        // real-time signals, and a child killed by SIGRTMIN+n is passed on
+        // like any other.
         // SAFETY: status is a valid out-pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, flags) };
-        if r >= 0 {
-            return Ok(ChildStatus::from_raw(status));
-        }
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() != Some(libc::EINTR) {
-            return Err(err);
+        match Errno::result(unsafe { libc::waitpid(pid, &mut status, flags) }) {
+            Ok(_) => return Ok(ChildStatus::from_raw(status)),
+            Err(Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
         }
     }
 }
@@ -229,6 +230,8 @@ pub fn exit_like(status: ChildStatus) -> ! {
 /// failed`); they are simply sent. If we survive (a signal whose default is
 /// not to terminate), exit 128+sig.
 pub fn reraise(sig: i32) -> ! {
+    // libc, not nix: `sig` may be a real-time signal, which nix's `Signal`
+    // cannot name.
     // SAFETY: signal-disposition and mask calls with valid arguments.
     unsafe {
         if sig != libc::SIGKILL && sig != libc::SIGSTOP {
@@ -245,33 +248,23 @@ pub fn reraise(sig: i32) -> ! {
 
 /// A saved signal mask (`sigprocmask(2)`), restored with [`SignalMask::restore`].
 #[derive(Clone, Copy)]
-pub struct SignalMask(libc::sigset_t);
+pub struct SignalMask(SigSet);
 
 impl SignalMask {
     /// Block `signals` and return the previous mask.
     pub fn block(signals: &[i32]) -> io::Result<SignalMask> {
-        // SAFETY: sigset operations on a local set; sigprocmask with valid pointers.
-        unsafe {
-            let mut set = std::mem::zeroed::<libc::sigset_t>();
-            let mut old = std::mem::zeroed::<libc::sigset_t>();
-            libc::sigemptyset(&mut set);
-            for &s in signals {
-                libc::sigaddset(&mut set, s);
-            }
-            if libc::sigprocmask(libc::SIG_BLOCK, &set, &mut old) < 0 {
-                return Err(io::Error::last_os_error());
-            }
-            Ok(SignalMask(old))
+        let mut set = SigSet::empty();
+        for &s in signals {
+            set.add(Signal::try_from(s)?);
         }
+        let mut old = SigSet::empty();
+        sigprocmask(SigmaskHow::SIG_BLOCK, Some(&set), Some(&mut old))?;
+        Ok(SignalMask(old))
     }
 
     /// Put the saved mask back.
     pub fn restore(&self) -> io::Result<()> {
-        // SAFETY: self.0 is a mask the kernel gave us.
-        if unsafe { libc::sigprocmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) } < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        Ok(sigprocmask(SigmaskHow::SIG_SETMASK, Some(&self.0), None)?)
     }
 }
 

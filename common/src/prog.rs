@@ -19,7 +19,12 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io::{self, BufWriter, Write};
+use std::os::fd::{BorrowedFd, IntoRawFd};
 use std::os::unix::ffi::OsStrExt;
+
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::sys::stat::Mode;
 use std::sync::OnceLock;
 
 use crate::bytes;
@@ -73,20 +78,20 @@ pub fn write_stderr_text(text: &str) {
     write_stderr(&bytes::to_bytes(text));
 }
 
+/// Standard output, borrowed for the whole run: we never close fd 1, and
+/// [`main_c`] has made sure it is open.
+// SAFETY: fd 1 stays open for the life of the process (see above).
+pub(crate) const FD1: BorrowedFd<'static> = unsafe { BorrowedFd::borrow_raw(1) };
+
 /// Raw writes to fd 1 (never closes it).
 struct Fd1;
 
 impl Write for Fd1 {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         loop {
-            // SAFETY: buf is a valid slice for the length given.
-            let n = unsafe { libc::write(1, buf.as_ptr().cast(), buf.len()) };
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            let err = io::Error::last_os_error();
-            if err.kind() != io::ErrorKind::Interrupted {
-                return Err(err);
+            match nix::unistd::write(FD1, buf) {
+                Err(Errno::EINTR) => continue,
+                written => return Ok(written?),
             }
         }
     }
@@ -207,6 +212,10 @@ pub unsafe fn main_c(
 /// does (and, like it, abort if that fails: running on with a standard fd
 /// free is what this prevents). These stand in for inherited streams, so
 /// they are not close-on-exec.
+///
+/// `poll(2)` and `fcntl(2)` through libc, not nix: nix takes a `BorrowedFd`,
+/// which promises an open descriptor, and whether these are open is the
+/// question.
 fn open_standard_fds() {
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd { fd, events: 0, revents: 0 });
     // SAFETY: three valid pollfds, no timeout.
@@ -217,11 +226,13 @@ fn open_standard_fds() {
         } else {
             // SAFETY: F_GETFD only reads the descriptor's flags.
             let flags = unsafe { libc::fcntl(p.fd, libc::F_GETFD) };
-            flags == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+            flags == -1 && Errno::last() == Errno::EBADF
         };
-        // SAFETY: a constant NUL-terminated path; open takes the lowest free
-        // fd, which is this one as the lower ones are open by now.
-        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } != p.fd {
+        // open takes the lowest free fd, which is this one as the lower
+        // ones are open by now; it is kept open for good (into_raw_fd)
+        if closed
+            && nix::fcntl::open(c"/dev/null", OFlag::O_RDWR, Mode::empty()).map(IntoRawFd::into_raw_fd) != Ok(p.fd)
+        {
             std::process::abort();
         }
     }

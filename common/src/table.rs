@@ -55,6 +55,7 @@
 
 use std::fmt::Display;
 use std::io::{self, Write};
+use std::os::fd::AsRawFd;
 
 /// How a column's cells are aligned in the table format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -211,14 +212,14 @@ impl Style {
 /// terminal. Like util-linux's `get_terminal_width(80)`: `TIOCGWINSZ`, then
 /// `$COLUMNS`, then 80.
 pub fn stdout_terminal_width() -> Option<usize> {
-    // SAFETY: isatty has no memory effects.
-    if unsafe { libc::isatty(1) } != 1 {
+    nix::ioctl_read_bad!(tiocgwinsz, libc::TIOCGWINSZ, libc::winsize);
+    let stdout = crate::prog::FD1;
+    if !nix::unistd::isatty(stdout).unwrap_or(false) {
         return None;
     }
-    // SAFETY: an all-zero winsize is a valid out-buffer for TIOCGWINSZ.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let mut ws = libc::winsize { ws_row: 0, ws_col: 0, ws_xpixel: 0, ws_ypixel: 0 };
     // SAFETY: TIOCGWINSZ writes one struct winsize.
-    if unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
+    if unsafe { tiocgwinsz(stdout.as_raw_fd(), &mut ws) }.is_ok() && ws.ws_col > 0 {
         return Some(ws.ws_col as usize);
     }
     let cols = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|&c| c > 0);

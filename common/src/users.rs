@@ -8,8 +8,10 @@
 //! number.
 
 use std::collections::HashMap;
-use std::ffi::{CStr, CString, OsString};
-use std::os::unix::ffi::OsStringExt;
+use std::ffi::OsString;
+
+use nix::errno::Errno;
+use nix::unistd::{Gid, Group, Uid, User};
 
 /// One passwd entry's fields that nsutils uses (`passwd(5)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,115 +26,43 @@ pub struct Passwd {
     pub shell: OsString,
 }
 
-fn buf_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    let n = unsafe { libc::sysconf(libc::_SC_GETPW_R_SIZE_MAX) };
-    if n > 0 {
-        n as usize
-    } else {
-        1024
-    }
+/// Whether a lookup's error means "no such entry": `getpwnam(3)` lists 0,
+/// ENOENT, ESRCH, EBADF and EPERM for it. Anything else (EMFILE, ENOMEM,
+/// EIO) means the database could not be read, and showing the number
+/// instead of the name would be a wrong answer.
+fn not_found(e: Errno) -> bool {
+    matches!(e, Errno::UnknownErrno | Errno::ENOENT | Errno::ESRCH | Errno::EBADF | Errno::EPERM)
 }
 
-/// The C structs the `get*_r` lookups fill in; all-zero bytes are a valid
-/// value of each.
-trait Entry {}
-impl Entry for libc::passwd {}
-impl Entry for libc::group {}
-
-/// Call a reentrant lookup (`getpwuid_r(3)`, `getgrnam_r(3)`, …) into a
-/// zeroed entry, growing the buffer on ERANGE, and read the entry found
-/// while its strings still point into the buffer.
-fn lookup_r<E: Entry, T>(
-    call: impl Fn(*mut E, &mut [u8], *mut *mut E) -> libc::c_int,
-    read: impl FnOnce(&E) -> T,
-) -> Option<T> {
-    lookup_checked(call, read).ok().flatten()
-}
-
-/// Whether a lookup's return code means "no such entry": `getpwnam(3)`
-/// lists 0, ENOENT, ESRCH, EBADF and EPERM for it. Anything else (EMFILE,
-/// ENOMEM, EIO) means the database could not be read, and showing the
-/// number instead of the name would be a wrong answer.
-fn not_found(rc: libc::c_int) -> bool {
-    matches!(rc, 0 | libc::ENOENT | libc::ESRCH | libc::EBADF | libc::EPERM)
-}
-
-/// [`lookup_r`] telling "not found" (`Ok(None)`) from "could not look"
-/// (`Err`).
-fn lookup_checked<E: Entry, T>(
-    call: impl Fn(*mut E, &mut [u8], *mut *mut E) -> libc::c_int,
-    read: impl FnOnce(&E) -> T,
-) -> std::io::Result<Option<T>> {
-    let mut buf = vec![0u8; buf_size()];
-    loop {
-        // SAFETY: an all-zero Entry is a valid out-buffer.
-        let mut entry: E = unsafe { std::mem::zeroed() };
-        let mut result: *mut E = std::ptr::null_mut();
-        let rc = call(&mut entry, &mut buf, &mut result);
-        if rc == libc::ERANGE && buf.len() < (1 << 20) {
-            buf.resize(buf.len() * 2, 0);
-            continue;
-        }
-        if rc != 0 || result.is_null() {
-            return if not_found(rc) { Ok(None) } else { Err(std::io::Error::from_raw_os_error(rc)) };
-        }
-        return Ok(Some(read(&entry)));
+/// A nix lookup (`getpwuid_r(3)` and friends, the buffer grown on ERANGE
+/// up to 1 MiB) telling "not found" (`Ok(None)`) from "could not look" (`Err`).
+fn checked<T>(found: nix::Result<Option<T>>) -> std::io::Result<Option<T>> {
+    match found {
+        Err(e) if not_found(e) => Ok(None),
+        other => Ok(other?),
     }
 }
 
 fn user_name_checked(uid: u32) -> std::io::Result<Option<String>> {
-    lookup_checked(
-        |pw, buf, res| {
-            // SAFETY: valid out-pointers and buffer.
-            unsafe { libc::getpwuid_r(uid, pw, buf.as_mut_ptr().cast(), buf.len(), res) }
-        },
-        // SAFETY: on success pw_name points into the buffer, NUL-terminated.
-        |pw: &libc::passwd| unsafe { CStr::from_ptr(pw.pw_name) }.to_string_lossy().into_owned(),
-    )
+    Ok(checked(User::from_uid(Uid::from_raw(uid)))?.map(|u| u.name))
 }
 
 fn group_name_checked(gid: u32) -> std::io::Result<Option<String>> {
-    lookup_checked(
-        |gr, buf, res| {
-            // SAFETY: valid out-pointers and buffer.
-            unsafe { libc::getgrgid_r(gid, gr, buf.as_mut_ptr().cast(), buf.len(), res) }
-        },
-        // SAFETY: on success gr_name points into the buffer, NUL-terminated.
-        |gr: &libc::group| unsafe { CStr::from_ptr(gr.gr_name) }.to_string_lossy().into_owned(),
-    )
+    Ok(checked(Group::from_gid(Gid::from_raw(gid)))?.map(|g| g.name))
 }
 
-fn lookup_pw(call: impl Fn(*mut libc::passwd, &mut [u8], *mut *mut libc::passwd) -> libc::c_int) -> Option<Passwd> {
-    lookup_r(call, |pw: &libc::passwd| {
-        // SAFETY: on success the string fields point into the buffer,
-        // NUL-terminated.
-        unsafe {
-            Passwd {
-                name: CStr::from_ptr(pw.pw_name).to_string_lossy().into_owned(),
-                uid: pw.pw_uid,
-                gid: pw.pw_gid,
-                shell: OsString::from_vec(CStr::from_ptr(pw.pw_shell).to_bytes().to_vec()),
-            }
-        }
-    })
+fn passwd(user: User) -> Passwd {
+    Passwd { name: user.name, uid: user.uid.as_raw(), gid: user.gid.as_raw(), shell: user.shell.into_os_string() }
 }
 
 /// The passwd entry of `uid` (`getpwuid_r(3)`).
 pub fn passwd_by_uid(uid: u32) -> Option<Passwd> {
-    lookup_pw(|pw, buf, res| {
-        // SAFETY: valid out-pointers and buffer.
-        unsafe { libc::getpwuid_r(uid, pw, buf.as_mut_ptr().cast(), buf.len(), res) }
-    })
+    checked(User::from_uid(Uid::from_raw(uid))).ok().flatten().map(passwd)
 }
 
 /// The passwd entry named `name` (`getpwnam_r(3)`).
 pub fn passwd_by_name(name: &str) -> Option<Passwd> {
-    let c = CString::new(name).ok()?;
-    lookup_pw(|pw, buf, res| {
-        // SAFETY: valid C string, out-pointers and buffer.
-        unsafe { libc::getpwnam_r(c.as_ptr(), pw, buf.as_mut_ptr().cast(), buf.len(), res) }
-    })
+    checked(User::from_name(name)).ok().flatten().map(passwd)
 }
 
 /// The name of user `uid`, if it has one (`getpwuid_r(3)`).
@@ -157,14 +87,7 @@ pub fn group_name(gid: u32) -> Option<String> {
 
 /// The gid of group `name` (`getgrnam_r(3)`).
 pub fn gid_by_name(name: &str) -> Option<u32> {
-    let c = CString::new(name).ok()?;
-    lookup_r(
-        |gr, buf, res| {
-            // SAFETY: valid C string, out-pointers and buffer.
-            unsafe { libc::getgrnam_r(c.as_ptr(), gr, buf.as_mut_ptr().cast(), buf.len(), res) }
-        },
-        |gr: &libc::group| gr.gr_gid,
-    )
+    checked(Group::from_name(name)).ok().flatten().map(|g| g.gid.as_raw())
 }
 
 /// A uid → name cache for tools that show many rows (lsns, ipcs): each uid
@@ -252,6 +175,7 @@ mod tests {
 
     #[test]
     fn a_database_that_cannot_be_read_is_not_taken_for_no_entry() {
+        let not_found = |e| not_found(Errno::from_raw(e));
         assert!(not_found(0) && not_found(libc::ENOENT) && not_found(libc::ESRCH));
         assert!(!not_found(libc::EMFILE) && !not_found(libc::ENOMEM) && !not_found(libc::EIO));
     }

@@ -12,6 +12,13 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
+use nix::errno::Errno;
+use nix::fcntl::OFlag;
+use nix::mqueue::mq_unlink;
+use nix::sys::mman::{shm_open, shm_unlink};
+use nix::sys::stat::Mode;
+use nix::unistd::ftruncate;
+
 /// Where POSIX shared memory and semaphores live (tmpfs).
 pub const SHM_DIR: &str = "/dev/shm";
 /// Where the mqueue filesystem is conventionally mounted.
@@ -112,37 +119,31 @@ fn permissions(mode: u32) -> libc::mode_t {
 /// Create (or open) shared memory `name` with `mode` and set its size.
 pub fn create_shm(name: &OsStr, size: u64, mode: u32) -> io::Result<()> {
     let c = c_name(PKind::Shm, name)?;
-    let mode = permissions(mode);
-    let size = libc::off_t::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
-    // SAFETY: a valid C string; the fd is closed below.
-    let fd = unsafe { libc::shm_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fd is ours.
-    let rc = unsafe { libc::ftruncate(fd, size) };
-    let err = io::Error::last_os_error();
-    // SAFETY: fd is ours and not used afterwards.
-    unsafe { libc::close(fd) };
-    if rc < 0 {
-        return Err(err);
-    }
-    Ok(())
+    let mode = Mode::from_bits_retain(permissions(mode));
+    let size = libc::off_t::try_from(size).map_err(|_| Errno::EFBIG)?;
+    let fd = shm_open(c.as_c_str(), OFlag::O_RDWR | OFlag::O_CREAT | OFlag::O_CLOEXEC, mode)?;
+    Ok(ftruncate(fd, size)?)
 }
 
 /// Create (or open) message queue `name` with `mode` and default attributes.
+///
+/// libc, not nix: nix's `mq_open` (0.32) passes no mode when no attributes
+/// are given, and the kernel's defaults (`/proc/sys/fs/mqueue/*_default`)
+/// are what util-linux's queue gets.
 pub fn create_mqueue(name: &OsStr, mode: u32) -> io::Result<()> {
     let c = c_name(PKind::Mqueue, name)?;
     let mode = permissions(mode);
     let attr: *const libc::mq_attr = std::ptr::null();
     // SAFETY: a valid C string; mode and a null attr are the variadic
-    // arguments O_CREAT asks for.
-    let mq = unsafe { libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode, attr) };
-    if mq < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: mq is ours.
-    unsafe { libc::mq_close(mq) };
+    // arguments O_CREAT asks for; the queue descriptor is ours to close.
+    let mq = unsafe {
+        let mq = libc::mq_open(c.as_ptr(), libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC, mode, attr);
+        if mq >= 0 {
+            libc::mq_close(mq);
+        }
+        mq
+    };
+    Errno::result(mq)?;
     Ok(())
 }
 
@@ -203,24 +204,14 @@ pub fn create_sem(name: &OsStr, mode: u32) -> io::Result<()> {
 /// Remove a POSIX object by name (`shm_unlink`, `mq_unlink`, `sem_unlink`).
 pub fn unlink(kind: PKind, name: &OsStr) -> io::Result<()> {
     let c = c_name(kind, name)?;
-    // SAFETY: a valid C string.
-    let rc = unsafe {
-        match kind {
-            PKind::Shm => libc::shm_unlink(c.as_ptr()),
-            PKind::Mqueue => libc::mq_unlink(c.as_ptr()),
-            // glibc's file name (see create_sem); EPERM as sem_unlink says it
-            PKind::Sem => {
-                return std::fs::remove_file(sem_path(name)).map_err(|e| match e.raw_os_error() {
-                    Some(libc::EPERM) => io::Error::from_raw_os_error(libc::EACCES),
-                    _ => e,
-                })
-            }
-        }
-    };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
+    match kind {
+        PKind::Shm => Ok(shm_unlink(c.as_c_str())?),
+        PKind::Mqueue => Ok(mq_unlink(c.as_c_str())?),
+        // glibc's file name (see create_sem); EPERM as sem_unlink says it
+        PKind::Sem => std::fs::remove_file(sem_path(name)).map_err(|e| match e.raw_os_error() {
+            Some(libc::EPERM) => io::Error::from_raw_os_error(libc::EACCES),
+            _ => e,
+        }),
     }
 }
 

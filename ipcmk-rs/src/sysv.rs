@@ -11,6 +11,8 @@
 
 use std::io::{self, BufRead};
 
+use nix::errno::Errno;
+
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("ipcmk-rs uses the 64-bit kernel IPC structures; build it for a 64-bit Linux target");
 
@@ -327,12 +329,10 @@ impl From<(i32, KSemDs)> for Sem {
     }
 }
 
+/// A `*ctl` call's result: -1 becomes the errno. The SysV calls are made
+/// through libc: nix has none of them.
 fn check(rc: libc::c_long) -> io::Result<i32> {
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(rc as i32)
-    }
+    Ok(Errno::result(rc)? as i32)
 }
 
 fn shmctl<T>(id: i32, cmd: i32, buf: *mut T) -> io::Result<i32> {
@@ -350,31 +350,6 @@ fn semctl(id: i32, num: i32, cmd: i32, arg: usize) -> io::Result<i32> {
     // SAFETY: arg is 0 or a pointer to a structure of the size the kernel
     // writes for `cmd` (union semun is passed by value as one word).
     check(unsafe { libc::syscall(libc::SYS_semctl, id, num, cmd, arg) })
-}
-
-/// Where `ipcs` reads object records from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// `/proc/sysvipc/*` and `/proc/sys/kernel/*`, falling back to the
-    /// `*ctl` calls for a file that cannot be read or parsed.
-    Proc,
-    /// Only the `*_INFO`/`*_STAT` calls (forced by [`FORCE_SYSCALLS_ENV`]).
-    Syscalls,
-}
-
-/// Setting this environment variable to anything but empty or `0` makes the
-/// tools ignore `/proc` and ask the kernel through the `*ctl` calls, as they
-/// do by themselves when `/proc` is not mounted.
-pub const FORCE_SYSCALLS_ENV: &str = "NSUTILS_IPC_NO_PROC";
-
-impl Source {
-    /// The source chosen by the environment.
-    pub fn from_env() -> Source {
-        match std::env::var_os(FORCE_SYSCALLS_ENV) {
-            Some(v) if !v.is_empty() && v != "0" => Source::Syscalls,
-            _ => Source::Proc,
-        }
-    }
 }
 
 /// Read a `/proc/sysvipc` file and parse each line after the header with
@@ -524,31 +499,25 @@ fn max_index(kind: Kind) -> i32 {
 }
 
 /// Every shared memory segment of our IPC namespace, in index order.
-pub fn list_shm(source: Source) -> Vec<Shm> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Shm, proc_shm) {
-            return v;
-        }
+pub fn list_shm() -> Vec<Shm> {
+    if let Some(v) = read_proc(Kind::Shm, proc_shm) {
+        return v;
     }
     walk(max_index(Kind::Shm), true, stat_shm)
 }
 
 /// Every message queue of our IPC namespace, in index order.
-pub fn list_msg(source: Source) -> Vec<Msg> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Msg, proc_msg) {
-            return v;
-        }
+pub fn list_msg() -> Vec<Msg> {
+    if let Some(v) = read_proc(Kind::Msg, proc_msg) {
+        return v;
     }
     walk(max_index(Kind::Msg), true, stat_msg)
 }
 
 /// Every semaphore set of our IPC namespace, in index order.
-pub fn list_sem(source: Source) -> Vec<Sem> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Sem, proc_sem) {
-            return v;
-        }
+pub fn list_sem() -> Vec<Sem> {
+    if let Some(v) = read_proc(Kind::Sem, proc_sem) {
+        return v;
     }
     walk(max_index(Kind::Sem), true, stat_sem)
 }
@@ -588,33 +557,27 @@ pub fn stat_sem_id(id: i32) -> io::Result<Sem> {
 
 /// Find one segment by id the way the listing does (`/proc` or `*_STAT`),
 /// falling back to `IPC_STAT` on the id itself.
-pub fn find_shm(source: Source, id: i32) -> Option<Shm> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Shm, proc_shm) {
-            return v.into_iter().find(|o| o.id == id);
-        }
+pub fn find_shm(id: i32) -> Option<Shm> {
+    if let Some(v) = read_proc(Kind::Shm, proc_shm) {
+        return v.into_iter().find(|o| o.id == id);
     }
     stat_shm_id(id).ok()
 }
 
 /// Find one queue by id; its `qbytes` comes from `IPC_STAT` (not in `/proc`).
-pub fn find_msg(source: Source, id: i32) -> Option<Msg> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Msg, proc_msg) {
-            let mut m = v.into_iter().find(|o| o.id == id)?;
-            m.qbytes = stat_msg_id(id).ok().and_then(|s| s.qbytes);
-            return Some(m);
-        }
+pub fn find_msg(id: i32) -> Option<Msg> {
+    if let Some(v) = read_proc(Kind::Msg, proc_msg) {
+        let mut m = v.into_iter().find(|o| o.id == id)?;
+        m.qbytes = stat_msg_id(id).ok().and_then(|s| s.qbytes);
+        return Some(m);
     }
     stat_msg_id(id).ok()
 }
 
 /// Find one semaphore set by id.
-pub fn find_sem(source: Source, id: i32) -> Option<Sem> {
-    if source == Source::Proc {
-        if let Some(v) = read_proc(Kind::Sem, proc_sem) {
-            return v.into_iter().find(|o| o.id == id);
-        }
+pub fn find_sem(id: i32) -> Option<Sem> {
+    if let Some(v) = read_proc(Kind::Sem, proc_sem) {
+        return v.into_iter().find(|o| o.id == id);
     }
     stat_sem_id(id).ok()
 }
@@ -685,31 +648,27 @@ fn sysctl_u64(name: &str) -> Option<u64> {
 }
 
 /// Message queue limits.
-pub fn msg_limits(source: Source) -> MsgLimits {
+pub fn msg_limits() -> MsgLimits {
     let info = || {
         let mut i = KMsgInfo::default();
         let _ = msgctl(0, IPC_INFO, &mut i);
         i
     };
-    if source == Source::Proc {
-        if let (Some(msgmni), Some(msgmax), Some(msgmnb)) =
-            (sysctl_u64("msgmni"), sysctl_u64("msgmax"), sysctl_u64("msgmnb"))
-        {
-            return MsgLimits { msgmni, msgmax, msgmnb };
-        }
+    if let (Some(msgmni), Some(msgmax), Some(msgmnb)) =
+        (sysctl_u64("msgmni"), sysctl_u64("msgmax"), sysctl_u64("msgmnb"))
+    {
+        return MsgLimits { msgmni, msgmax, msgmnb };
     }
     let i = info();
     MsgLimits { msgmni: i.msgmni.max(0) as u64, msgmax: i.msgmax.max(0) as u64, msgmnb: i.msgmnb.max(0) as u64 }
 }
 
 /// Shared memory limits.
-pub fn shm_limits(source: Source) -> ShmLimits {
-    if source == Source::Proc {
-        if let (Some(shmmni), Some(shmmax), Some(shmall)) =
-            (sysctl_u64("shmmni"), sysctl_u64("shmmax"), sysctl_u64("shmall"))
-        {
-            return ShmLimits { shmmni, shmmax, shmall, shmmin: 1 };
-        }
+pub fn shm_limits() -> ShmLimits {
+    if let (Some(shmmni), Some(shmmax), Some(shmall)) =
+        (sysctl_u64("shmmni"), sysctl_u64("shmmax"), sysctl_u64("shmall"))
+    {
+        return ShmLimits { shmmni, shmmax, shmall, shmmin: 1 };
     }
     let mut i = KShmInfo::default();
     let _ = shmctl(0, IPC_INFO, &mut i);
@@ -717,11 +676,9 @@ pub fn shm_limits(source: Source) -> ShmLimits {
 }
 
 /// Semaphore limits.
-pub fn sem_limits(source: Source) -> SemLimits {
-    if source == Source::Proc {
-        if let Some(v) = sysctl_u64s("sem").filter(|v| v.len() >= 4) {
-            return SemLimits { semmsl: v[0], semmns: v[1], semopm: v[2], semmni: v[3], semvmx: SEMVMX };
-        }
+pub fn sem_limits() -> SemLimits {
+    if let Some(v) = sysctl_u64s("sem").filter(|v| v.len() >= 4) {
+        return SemLimits { semmsl: v[0], semmns: v[1], semopm: v[2], semmni: v[3], semvmx: SEMVMX };
     }
     let mut i = KSemInfo::default();
     let _ = semctl(0, 0, IPC_INFO, &mut i as *mut KSemInfo as usize);
@@ -784,19 +741,25 @@ pub fn remove(kind: Kind, id: i32) -> io::Result<()> {
 /// The id of the object with `key` (`shmget`/`msgget`/`semget` without
 /// `IPC_CREAT`).
 pub fn id_of_key(kind: Kind, key: i32) -> io::Result<i32> {
+    let what = match kind {
+        Kind::Shm => Create::Shm(0),
+        Kind::Msg => Create::Msg,
+        Kind::Sem => Create::Sem(0),
+    };
+    get(what, key, 0)
+}
+
+/// `shmget(2)`, `msgget(2)` or `semget(2)` (libc: nix has no SysV IPC).
+fn get(what: Create, key: i32, flags: i32) -> io::Result<i32> {
     // SAFETY: plain system calls without pointers.
     let rc = unsafe {
-        match kind {
-            Kind::Shm => libc::shmget(key, 0, 0),
-            Kind::Msg => libc::msgget(key, 0),
-            Kind::Sem => libc::semget(key, 0, 0),
+        match what {
+            Create::Shm(size) => libc::shmget(key, size as libc::size_t, flags),
+            Create::Msg => libc::msgget(key, flags),
+            Create::Sem(n) => libc::semget(key, n, flags),
         }
     };
-    if rc < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(rc)
-    }
+    Ok(Errno::result(rc)?)
 }
 
 /// What to create.
@@ -814,15 +777,12 @@ pub enum Create {
 pub fn random_key() -> io::Result<i32> {
     loop {
         let mut b = [0u8; 4];
+        // libc: nix has no getrandom.
         // SAFETY: b is a valid 4-byte buffer.
-        let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
-        }
+        let n = match Errno::result(unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) }) {
+            Err(Errno::EINTR) => continue,
+            n => n?,
+        };
         if n as usize == b.len() {
             let key = i32::from_ne_bytes(b);
             if key != 0 {
@@ -840,20 +800,9 @@ pub fn create(what: Create, mode: u32) -> io::Result<i32> {
     let flags = (mode & 0o777) as i32 | IPC_CREAT | IPC_EXCL;
     loop {
         let key = random_key()?;
-        // SAFETY: plain system calls without pointers.
-        let rc = unsafe {
-            match what {
-                Create::Shm(size) => libc::shmget(key, size as libc::size_t, flags),
-                Create::Msg => libc::msgget(key, flags),
-                Create::Sem(n) => libc::semget(key, n, flags),
-            }
-        };
-        if rc >= 0 {
-            return Ok(rc);
-        }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EEXIST) {
-            return Err(e);
+        match get(what, key, flags) {
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => continue,
+            made => return made,
         }
     }
 }

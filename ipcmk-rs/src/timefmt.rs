@@ -11,15 +11,20 @@ const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Au
 /// `ctime()` without its newline: `Www Mmm dd hh:mm:ss yyyy`, in local time;
 /// `None` when the time cannot be converted.
 pub fn ctime(t: i64) -> Option<String> {
-    // SAFETY: an all-zero tm is a valid out-buffer.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     // time_t is 64-bit on every 64-bit target (musl included, since 1.2)
     #[allow(deprecated)]
     let tt = t as libc::time_t;
-    // SAFETY: valid pointers to a time_t and a tm.
-    if unsafe { libc::localtime_r(&tt, &mut tm) }.is_null() {
-        return None;
-    }
+    // libc, not nix: nix has no localtime (the C library's reads TZ and
+    // the zone files as util-linux's does).
+    // SAFETY: an all-zero tm is a valid out-buffer; valid pointers to a
+    // time_t and a tm.
+    let tm = unsafe {
+        let mut tm: libc::tm = std::mem::zeroed();
+        if libc::localtime_r(&tt, &mut tm).is_null() {
+            return None;
+        }
+        tm
+    };
     let day = DAYS.get(tm.tm_wday as usize)?;
     let month = MONTHS.get(tm.tm_mon as usize)?;
     Some(format!(

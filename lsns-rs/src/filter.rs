@@ -806,10 +806,14 @@ impl Regex {
                 nsutils_common::bytes::Raw(pattern)
             ));
         }
-        // SAFETY: an all-zero regex_t is a valid argument for regcomp to fill.
-        let mut re: Box<libc::regex_t> = Box::new(unsafe { std::mem::zeroed() });
-        // SAFETY: re points to a regex_t, c is NUL-terminated.
-        let rc = unsafe { libc::regcomp(&mut *re, c.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB) };
+        // libc, not nix: regex(3) is the C library's, as util-linux's is
+        // (nix has none); a Rust regex crate would speak another dialect.
+        // SAFETY: an all-zero regex_t is a valid argument for regcomp to
+        // fill; c is NUL-terminated.
+        let (rc, re) = unsafe {
+            let mut re: Box<libc::regex_t> = Box::new(std::mem::zeroed());
+            (libc::regcomp(&mut *re, c.as_ptr(), libc::REG_EXTENDED | libc::REG_NOSUB), re)
+        };
         if rc != 0 {
             let mut buf = [0u8; 256];
             // SAFETY: regerror writes at most buf.len() bytes, NUL-terminated.

@@ -4,7 +4,10 @@
 //! `<linux/net_namespace.h>`), written by hand to stay dependency-free.
 
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sys::socket::{recv, send, socket, AddressFamily, MsgFlags, SockFlag, SockProtocol, SockType};
 
 /// `RTM_NEWNSID` (`<linux/rtnetlink.h>`): the reply type.
 const RTM_NEWNSID: u16 = 88;
@@ -29,13 +32,8 @@ pub struct NsidQuery {
 impl NsidQuery {
     /// Open the socket (close-on-exec).
     pub fn new() -> io::Result<NsidQuery> {
-        // SAFETY: plain socket(2) call.
-        let fd = unsafe { libc::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, libc::NETLINK_ROUTE) };
-        if fd < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        // SAFETY: the kernel just gave us this descriptor.
-        Ok(NsidQuery { sock: unsafe { OwnedFd::from_raw_fd(fd) }, seq: 0 })
+        let sock = socket(AddressFamily::Netlink, SockType::Raw, SockFlag::SOCK_CLOEXEC, SockProtocol::NetlinkRoute)?;
+        Ok(NsidQuery { sock, seq: 0 })
     }
 
     /// The id of the network namespace `netns` in ours: `Some(-1)` when
@@ -44,22 +42,18 @@ impl NsidQuery {
     pub fn id_of(&mut self, netns: BorrowedFd<'_>) -> Option<i32> {
         self.seq = self.seq.wrapping_add(1);
         let req = request(self.seq, netns.as_raw_fd() as u32);
-        // SAFETY: req is a valid buffer; the kernel address is the default (pid 0).
-        let sent = unsafe { libc::send(self.sock.as_raw_fd(), req.as_ptr().cast(), req.len(), 0) };
-        if sent != req.len() as isize {
+        // to the kernel: the socket's default address (pid 0)
+        if send(self.sock.as_raw_fd(), &req, MsgFlags::empty()) != Ok(req.len()) {
             return None;
         }
         let mut buf = [0u8; 1024];
         loop {
-            // SAFETY: buf is a valid writable buffer.
-            let n = unsafe { libc::recv(self.sock.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-            if n < 0 {
-                if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return None;
-            }
-            match parse_reply(&buf[..n as usize], self.seq) {
+            let n = match recv(self.sock.as_raw_fd(), &mut buf, MsgFlags::empty()) {
+                Ok(n) => n,
+                Err(Errno::EINTR) => continue,
+                Err(_) => return None,
+            };
+            match parse_reply(&buf[..n], self.seq) {
                 Reply::Id(id) => return Some(id),
                 Reply::Failed => return None,
                 Reply::Other => continue,

@@ -6,7 +6,11 @@
 
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag};
+use nix::sys::stat::Mode;
 
 /// Whether a failed look at a process's `/proc` entries means only that
 /// the process is gone (ENOENT, ESRCH) or not ours to look at (EACCES):
@@ -28,28 +32,16 @@ pub fn exhausted(e: &io::Error) -> bool {
 
 /// `openat(2)` with `O_CLOEXEC`; `path` must end with a NUL byte.
 pub fn openat(dir: BorrowedFd<'_>, path: &[u8], flags: libc::c_int) -> io::Result<OwnedFd> {
-    let c = CStr::from_bytes_with_nul(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    // SAFETY: c is NUL-terminated; dir is a valid descriptor.
-    let fd = unsafe { libc::openat(dir.as_raw_fd(), c.as_ptr(), flags | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just gave us this descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let c = CStr::from_bytes_with_nul(path).map_err(|_| Errno::EINVAL)?;
+    Ok(nix::fcntl::openat(dir, c, OFlag::from_bits_retain(flags) | OFlag::O_CLOEXEC, Mode::empty())?)
 }
 
 /// `fstatat(2)` following symlinks (the magic `/proc/PID/ns/*` and
 /// `/proc/PID/fd/*` links lead to the namespace or file itself); `path`
 /// must end with a NUL byte.
 pub fn statat(dir: BorrowedFd<'_>, path: &[u8]) -> io::Result<libc::stat> {
-    let c = CStr::from_bytes_with_nul(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: c is NUL-terminated and st is a valid out-buffer.
-    if unsafe { libc::fstatat(dir.as_raw_fd(), c.as_ptr(), st.as_mut_ptr(), 0) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: fstatat succeeded and filled st.
-    Ok(unsafe { st.assume_init() })
+    let c = CStr::from_bytes_with_nul(path).map_err(|_| Errno::EINVAL)?;
+    Ok(nix::sys::stat::fstatat(dir, c, AtFlags::empty())?)
 }
 
 /// Read a file below `dir` into `buf` (cleared first), at most `limit`
@@ -57,25 +49,17 @@ pub fn statat(dir: BorrowedFd<'_>, path: &[u8]) -> io::Result<libc::stat> {
 pub fn read_at(dir: BorrowedFd<'_>, path: &[u8], buf: &mut Vec<u8>, limit: usize) -> io::Result<()> {
     let fd = openat(dir, path, libc::O_RDONLY)?;
     buf.clear();
-    buf.reserve(limit.min(64 * 1024));
     while buf.len() < limit {
-        let want = (limit - buf.len()).min(64 * 1024);
-        buf.reserve(want);
-        let spare = buf.spare_capacity_mut();
-        // SAFETY: we read at most `want` bytes into the spare capacity.
-        let n = unsafe { libc::read(fd.as_raw_fd(), spare.as_mut_ptr().cast(), want.min(spare.len())) };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            if e.kind() == io::ErrorKind::Interrupted {
-                continue;
-            }
-            return Err(e);
+        let have = buf.len();
+        // at most 64 KiB a read, zeroed first: cheap next to the read
+        buf.resize(have + (limit - have).min(64 * 1024), 0);
+        let read = nix::unistd::read(&fd, &mut buf[have..]);
+        buf.truncate(have + *read.as_ref().unwrap_or(&0));
+        match read {
+            Ok(0) => break,
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(e.into()),
         }
-        if n == 0 {
-            break;
-        }
-        // SAFETY: the kernel initialised n more bytes.
-        unsafe { buf.set_len(buf.len() + n as usize) };
     }
     Ok(())
 }
@@ -115,19 +99,21 @@ impl Dir {
                 if self.at_end {
                     return None;
                 }
+                // libc, not nix: nix lists directories only through
+                // opendir(3), which cannot reuse one buffer or stop at a
+                // short read.
                 // SAFETY: buf is a valid writable buffer of the given length.
-                let n = unsafe {
+                let n = match Errno::result(unsafe {
                     libc::syscall(libc::SYS_getdents64, self.fd.as_raw_fd(), self.buf.as_mut_ptr(), self.buf.len())
-                };
-                if n < 0 {
-                    let e = io::Error::last_os_error();
-                    if e.kind() == io::ErrorKind::Interrupted {
-                        continue;
+                }) {
+                    Ok(n) => n,
+                    Err(Errno::EINTR) => continue,
+                    Err(e) => {
+                        self.error = Some(e.into());
+                        self.at_end = true;
+                        return None;
                     }
-                    self.error = Some(e);
-                    self.at_end = true;
-                    return None;
-                }
+                };
                 if n == 0 {
                     return None;
                 }
@@ -148,6 +134,11 @@ impl Dir {
                 return Some(&self.buf[start..end]);
             }
         }
+    }
+
+    /// The directory's descriptor, for `*at` calls on its entries.
+    pub fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 
     /// The error that ended the listing early, if one did.

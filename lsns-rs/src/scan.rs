@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 use nsutils_common::ns::{NsFile, NsSet, NsType, PidFd};
 use nsutils_common::{mountinfo, sys, Error};
@@ -346,7 +346,6 @@ impl Discovery {
         let Some(fd_dir) = self.skip_gone(fd_dir, || format!("cannot open /proc/{pid}/fd")) else {
             return;
         };
-        let dir_raw = fd_dir.as_raw_fd();
         // procfs lists a process's descriptors until the buffer is full: a
         // short read is the end, and saves the getdents64 call saying so
         let mut dir = Dir::new(fd_dir, std::mem::take(&mut self.dirbuf)).short_read_ends();
@@ -357,12 +356,10 @@ impl Discovery {
             name[..n.len()].copy_from_slice(n);
             name[n.len()] = 0;
             let len = n.len() + 1;
-            // SAFETY: the directory descriptor stays open inside `dir`.
-            let dir_fd = unsafe { BorrowedFd::borrow_raw(dir_raw) };
             // stat reaches the file's own filesystem (a FUSE server that is
             // gone says ENOTCONN): only our own exhaustion is an error, any
             // other failure means "neither a namespace nor a socket"
-            let st = procfs::statat(dir_fd, &name[..len]);
+            let st = procfs::statat(dir.as_fd(), &name[..len]);
             let Some(st) = self.skip_other(st, || format!("cannot stat /proc/{pid}/fd/{fd}")) else { continue };
             if st.st_dev == self.nsfs_dev && self.nsfs_dev != 0 {
                 if !self.index.contains_key(&st.st_ino) {
@@ -680,6 +677,7 @@ fn nsfs_mount(line: &[u8]) -> Option<(NsType, u64, Vec<u8>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsRawFd;
 
     #[test]
     fn mountinfo_nsfs_lines() {

@@ -32,6 +32,13 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 
+use nix::fcntl::OFlag;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::prctl;
+use nix::sys::signal::{self, SigHandler, Signal};
+use nix::sys::stat::Mode;
+use nix::unistd::{self, Gid, Pid, Uid};
+
 use nsutils_common::hints::{self, Call, Probe};
 use nsutils_common::ns::{fstat, open_cloexec, proc_ns_path, NsFile, NsId, NsSet, NsType, PidFd};
 use nsutils_common::process::{self, ChildStatus, Fork};
@@ -138,8 +145,8 @@ pub fn execute(mut plan: Plan) -> Result<i32> {
         // child at once and waitpid fail; util-linux sets the default
         // before forking too, so the program gets it as well (it keeps an
         // ignored SIGCHLD only when nothing forks).
-        // SAFETY: setting a disposition to its default.
-        unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
+        // SAFETY: the default disposition runs no handler of ours.
+        let _ = unsafe { signal::signal(Signal::SIGCHLD, SigHandler::SigDfl) };
         match process::fork().map_err(|e| Error::os("fork failed", &e))? {
             Fork::Parent(child) => return wait_for(child),
             Fork::Child => {}
@@ -295,15 +302,12 @@ impl Opened {
     /// a zombie's state.
     fn target_is_alive(&self) -> bool {
         if let Some(fd) = &self.pidfd {
-            let mut p = libc::pollfd { fd: fd.as_fd().as_raw_fd(), events: libc::POLLIN, revents: 0 };
-            // SAFETY: one valid pollfd, no timeout.
-            return unsafe { libc::poll(&mut p, 1, 0) } == 0;
+            return poll(&mut [PollFd::new(fd.as_fd(), PollFlags::POLLIN)], PollTimeout::ZERO) == Ok(0);
         }
         let Some(stat) = &self.stat else { return false };
         let mut buf = [0u8; 1024];
-        // SAFETY: reading into a valid buffer of the length given.
-        let n = unsafe { libc::pread(stat.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len(), 0) };
-        usize::try_from(n).ok().and_then(|n| stat_state(&buf[..n])).is_some_and(is_living)
+        let n = nix::sys::uio::pread(stat, &mut buf, 0);
+        n.ok().and_then(|n| stat_state(&buf[..n])).is_some_and(is_living)
     }
 }
 
@@ -514,13 +518,10 @@ fn open_cgroup_procs(proc_cgroup: &Path, pid: Option<libc::pid_t>) -> Result<(Ow
 
 fn join_cgroup(fd: OwnedFd, path: &Path) -> Result<()> {
     let pid = std::process::id().to_string();
-    // SAFETY: writing a byte buffer to a descriptor we own.
-    let n = unsafe { libc::write(fd.as_raw_fd(), pid.as_ptr().cast(), pid.len()) };
-    if n < 0 {
-        let e = io::Error::last_os_error();
-        return Err(Error::os(format!("failed to join cgroup {}", bytes::path(path)), &e));
+    match unistd::write(&fd, pid.as_bytes()) {
+        Err(e) => Err(Error::sys(format!("failed to join cgroup {}", bytes::path(path)), e)),
+        Ok(_) => Ok(()),
     }
-    Ok(())
 }
 
 /// `-Z`: run the program in the target's SELinux context
@@ -585,19 +586,11 @@ fn change_directories(plan: &Plan, opened: &mut Opened) -> Result<()> {
 }
 
 fn fchdir(fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: fchdir on a descriptor we own.
-    if unsafe { libc::fchdir(fd.as_raw_fd()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    Ok(unistd::fchdir(fd)?)
 }
 
 fn chroot_here() -> io::Result<()> {
-    // SAFETY: a constant NUL-terminated path.
-    if unsafe { libc::chroot(c".".as_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    Ok(unistd::chroot(c".")?)
 }
 
 /// Whether directory `dir` lies below our root: walk up with `..` until we
@@ -624,15 +617,8 @@ fn is_below_root(dir: &OwnedFd) -> bool {
 }
 
 fn openat_parent(dir: &OwnedFd) -> io::Result<OwnedFd> {
-    use std::os::fd::FromRawFd;
-    // SAFETY: openat relative to a descriptor we own, constant path.
-    let fd =
-        unsafe { libc::openat(dir.as_raw_fd(), c"..".as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just gave us this descriptor.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+    let flags = OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    Ok(nix::fcntl::openat(dir, c"..", flags, Mode::empty())?)
 }
 
 /// `-e`: the `NAME=value` entries of a `/proc/PID/environ` (NUL-separated),
@@ -697,21 +683,18 @@ impl Credentials {
                     return Err(Error::os("setgroups failed", &e));
                 }
             }
-            // SAFETY: plain syscall.
-            if unsafe { libc::setgid(gid) } < 0 {
-                let e = io::Error::last_os_error();
+            if let Err(e) = unistd::setgid(Gid::from_raw(gid)) {
+                let e = io::Error::from(e);
                 return Err(Error::os("setgid failed", &e).with_hint(self.unmapped_hint("gid", gid, &e)));
             }
         }
         let keep_caps = keep_caps && self.entered_user;
         if let Some(uid) = uid {
             if keep_caps {
-                // SAFETY: prctl with integer arguments.
-                unsafe { libc::prctl(libc::PR_SET_KEEPCAPS, 1 as libc::c_ulong, 0, 0, 0) };
+                let _ = prctl::set_keepcaps(true);
             }
-            // SAFETY: plain syscall.
-            if unsafe { libc::setuid(uid) } < 0 {
-                let e = io::Error::last_os_error();
+            if let Err(e) = unistd::setuid(Uid::from_raw(uid)) {
+                let e = io::Error::from(e);
                 return Err(Error::os("setuid failed", &e).with_hint(self.unmapped_hint("uid", uid, &e)));
             }
         }
@@ -736,11 +719,7 @@ impl Credentials {
 }
 
 fn set_no_groups() -> io::Result<()> {
-    // SAFETY: an empty group list.
-    if unsafe { libc::setgroups(0, std::ptr::null()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(())
+    Ok(unistd::setgroups(&[])?)
 }
 
 /// Raise every permitted capability to effective (setuid to non-zero
@@ -758,16 +737,12 @@ fn wait_for(child: libc::pid_t) -> Result<i32> {
     // The parent has entered the namespaces too; if a user namespace was
     // among them, the container's root could ptrace us. We hold nothing
     // worth stealing any more, and non-dumpable makes sure of it.
-    // SAFETY: prctl with integer arguments.
-    unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 0 as libc::c_ulong, 0, 0, 0) };
+    let _ = prctl::set_dumpable(false);
     loop {
         match process::wait_pid(child, libc::WUNTRACED) {
             Ok(ChildStatus::Stopped(_)) => {
-                // SAFETY: signalling ourselves and our child.
-                unsafe {
-                    libc::kill(libc::getpid(), libc::SIGSTOP);
-                    libc::kill(child, libc::SIGCONT);
-                }
+                let _ = signal::kill(unistd::getpid(), Signal::SIGSTOP);
+                let _ = signal::kill(Pid::from_raw(child), Signal::SIGCONT);
             }
             Ok(ChildStatus::Exited(code)) => return Ok(code),
             Ok(ChildStatus::Signaled(sig)) => process::reraise(sig),
@@ -778,14 +753,7 @@ fn wait_for(child: libc::pid_t) -> Result<i32> {
 
 /// The running kernel's release (`uname -r`).
 fn kernel_release() -> String {
-    // SAFETY: uname fills the struct we pass.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    if unsafe { libc::uname(&mut u) } < 0 {
-        return String::new();
-    }
-    // SAFETY: release is NUL-terminated by the kernel.
-    unsafe { std::ffi::CStr::from_ptr(u.release.as_ptr()) }.to_string_lossy().into_owned()
+    nix::sys::utsname::uname().map(|u| u.release().to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// Whether the running kernel is at least `major.minor`.

@@ -4,6 +4,7 @@
 //! and the machine-readable modes. Every test works inside its own private
 //! IPC namespace.
 
+use nsutils_tests::fallbacks::{is_ours, without_sysvipc_proc};
 use nsutils_tests::suite::ipc::{ipc_sandbox, ipcs_snapshot, long_name_uid, many_objects, sh_ok, RichState, TZ};
 use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{assert_same, differential, require_root, tool, tool_path, Cmd, Sandbox};
@@ -145,14 +146,18 @@ fn the_syscall_fallback_matches() {
         return;
     }
     let state = RichState::new();
-    // forced with the environment variable: ours without /proc vs util-linux with it
+    // ours with /proc/sysvipc and /proc/sys/kernel hidden vs util-linux with them
+    let hidden = |c: Cmd| if is_ours(&c) { without_sysvipc_proc(c) } else { c };
     for args in
         combos().into_iter().step_by(2).chain([vec!["-q", "-i", "1"], vec!["-s", "-i", "0"], vec!["-m", "-i", "5"]])
     {
-        let (ours, theirs) =
-            differential("ipcs", &args, |c| state.sb.wrap(c.env("TZ", TZ).env("NSUTILS_IPC_NO_PROC", "1")));
+        let (ours, theirs) = differential("ipcs", &args, |c| state.sb.wrap(hidden(c.env("TZ", TZ))));
         assert_same(&ours, &theirs);
     }
+    // and the fallback was taken: no /proc/sysvipc to read
+    let listing = state.sb.wrap(without_sysvipc_proc(Cmd::new("ls").arg("/proc/sysvipc"))).run();
+    listing.success();
+    assert_eq!(listing.stdout, "");
 }
 
 #[test]

@@ -2,11 +2,14 @@
 //! order of the steps is unit-tested with a recording fake as an ordinary
 //! user (see `setup.rs`); [`Real`] makes the calls.
 
-use std::ffi::CString;
 use std::io::{self, Write};
-use std::os::fd::{AsRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
+
+use nix::errno::Errno;
+use nix::mount::MsFlags;
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::unistd::{self, Gid, Uid};
 
 /// Why writing a small control file (`/proc/self/uid_map`, …) failed.
 #[derive(Debug)]
@@ -58,22 +61,13 @@ pub struct Real {
     pub parent: Option<OwnedFd>,
 }
 
-fn cpath(p: &Path) -> io::Result<CString> {
-    CString::new(p.as_os_str().as_bytes()).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-fn check(r: libc::c_int) -> io::Result<()> {
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
-    }
-}
-
 impl Kernel for Real {
     fn set_pdeathsig(&mut self, sig: i32) -> io::Result<()> {
+        // libc, not nix: nix's set_pdeathsig takes a `Signal`, which cannot
+        // name the real-time signals --kill-child accepts.
         // SAFETY: prctl with integer arguments.
-        check(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) })
+        Errno::result(unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, sig as libc::c_ulong, 0, 0, 0) })?;
+        Ok(())
     }
 
     fn parent_gone(&mut self) -> bool {
@@ -81,10 +75,9 @@ impl Kernel for Real {
             return false;
         };
         // a pidfd polls readable once its process has exited
-        let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-        // SAFETY: one valid pollfd, no timeout.
-        let n = unsafe { libc::poll(&mut p, 1, 0) };
-        n > 0 && p.revents & libc::POLLIN != 0
+        let mut p = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+        let n = poll(&mut p, PollTimeout::ZERO).unwrap_or(0);
+        n > 0 && p[0].revents().is_some_and(|r| r.contains(PollFlags::POLLIN))
     }
 
     fn write_file(&mut self, path: &Path, data: &[u8]) -> Result<(), WriteError> {
@@ -103,39 +96,27 @@ impl Kernel for Real {
     }
 
     fn mount(&mut self, source: &str, target: &Path, fstype: Option<&str>, flags: libc::c_ulong) -> io::Result<()> {
-        let src = CString::new(source).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-        let tgt = cpath(target)?;
-        let fs = fstype.map(CString::new).transpose().map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
-        let fs_ptr = fs.as_ref().map_or(std::ptr::null(), |f| f.as_ptr());
-        // SAFETY: valid C strings (or NULL for the type) and no data.
-        check(unsafe { libc::mount(src.as_ptr(), tgt.as_ptr(), fs_ptr, flags, std::ptr::null()) })
+        Ok(nix::mount::mount(Some(source), target, fstype, MsFlags::from_bits_retain(flags), None::<&str>)?)
     }
 
     fn chroot(&mut self, dir: &Path) -> io::Result<()> {
-        let c = cpath(dir)?;
-        // SAFETY: valid C string.
-        check(unsafe { libc::chroot(c.as_ptr()) })
+        Ok(unistd::chroot(dir)?)
     }
 
     fn chdir(&mut self, dir: &Path) -> io::Result<()> {
-        let c = cpath(dir)?;
-        // SAFETY: valid C string.
-        check(unsafe { libc::chdir(c.as_ptr()) })
+        Ok(unistd::chdir(dir)?)
     }
 
     fn clear_groups(&mut self) -> io::Result<()> {
-        // SAFETY: an empty list.
-        check(unsafe { libc::setgroups(0, std::ptr::null()) })
+        Ok(unistd::setgroups(&[])?)
     }
 
     fn setgid(&mut self, gid: u32) -> io::Result<()> {
-        // SAFETY: plain syscall.
-        check(unsafe { libc::setgid(gid) })
+        Ok(unistd::setgid(Gid::from_raw(gid))?)
     }
 
     fn setuid(&mut self, uid: u32) -> io::Result<()> {
-        // SAFETY: plain syscall.
-        check(unsafe { libc::setuid(uid) })
+        Ok(unistd::setuid(Uid::from_raw(uid))?)
     }
 
     fn keep_caps(&mut self) -> io::Result<()> {

@@ -377,12 +377,10 @@ pub struct System;
 
 impl Host for System {
     fn euid(&self) -> u32 {
-        // SAFETY: geteuid cannot fail.
-        unsafe { libc::geteuid() }
+        nix::unistd::geteuid().as_raw()
     }
     fn egid(&self) -> u32 {
-        // SAFETY: getegid cannot fail.
-        unsafe { libc::getegid() }
+        nix::unistd::getegid().as_raw()
     }
     fn read(&self, path: &str) -> Option<Vec<u8>> {
         std::fs::read(path).ok()

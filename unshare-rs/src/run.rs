@@ -20,12 +20,18 @@
 //! 6. If anything fails after the bind mounts were made, they are undone
 //!    before we exit ([`Rollback`]): a failed run leaves nothing mounted.
 
-use std::ffi::{CString, OsString};
+use std::ffi::OsString;
 use std::io;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
+
+use nix::errno::Errno;
+use nix::mount::{umount2, MntFlags};
+use nix::sched::{self, CloneFlags};
+use nix::sys::signal::{self, kill, sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+use nix::sys::socket::{send, socketpair, AddressFamily, MsgFlags, SockFlag, SockType};
+use nix::unistd::{self, Pid};
 
 use nsutils_common::hints::{namespace_error, Call, Probe};
 use nsutils_common::ns::{open_cloexec, NsId};
@@ -46,39 +52,31 @@ const GO: u8 = 6;
 /// whose peer is gone fails (`MSG_NOSIGNAL`) instead of raising SIGPIPE,
 /// which the caller may have left at its default.
 fn socket_pair() -> io::Result<(OwnedFd, OwnedFd)> {
-    let mut fds = [0; 2];
-    // SAFETY: fds is a valid array of two ints.
-    if unsafe { libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr()) } < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just gave us these descriptors.
-    Ok(unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) })
+    Ok(socketpair(AddressFamily::Unix, SockType::Stream, None, SockFlag::SOCK_CLOEXEC)?)
 }
 
 /// Block until the go-ahead byte arrives; false on EOF (the writer gave up or died).
 fn wait_for_go(fd: &OwnedFd) -> bool {
     let mut b = [0u8; 1];
     loop {
-        // SAFETY: reading one byte into a valid buffer.
-        let n = unsafe { libc::read(fd.as_raw_fd(), b.as_mut_ptr().cast(), 1) };
-        if n < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
-            continue;
+        match unistd::read(fd, &mut b) {
+            Err(Errno::EINTR) => continue,
+            n => return n == Ok(1) && b[0] == GO,
         }
-        return n == 1 && b[0] == GO;
     }
 }
 
 fn send_go(fd: &OwnedFd) -> io::Result<()> {
-    // SAFETY: sending one byte from a valid buffer.
-    if unsafe { libc::send(fd.as_raw_fd(), [GO].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) } != 1 {
-        return Err(io::Error::last_os_error());
+    match send(fd.as_raw_fd(), &[GO], MsgFlags::MSG_NOSIGNAL)? {
+        1 => Ok(()),
+        _ => Err(Errno::EIO.into()),
     }
-    Ok(())
 }
 
 /// Leave a forked helper or child without running anything of the
 /// parent's (no destructors, no atexit handlers).
 fn exit_now(code: i32) -> ! {
+    // libc: nix has no _exit.
     // SAFETY: _exit ends the process at once.
     unsafe { libc::_exit(code) }
 }
@@ -229,10 +227,7 @@ fn unmount_all(bound: &[(PathBuf, NsId)]) {
         if NsId::of_path(file).ok().as_ref() != Some(id) {
             continue;
         }
-        if let Ok(c) = CString::new(file.as_os_str().as_bytes()) {
-            // SAFETY: a valid C string.
-            unsafe { libc::umount2(c.as_ptr(), libc::MNT_DETACH) };
-        }
+        let _ = umount2(file.as_path(), MntFlags::MNT_DETACH);
     }
 }
 
@@ -240,17 +235,13 @@ fn unmount_all(bound: &[(PathBuf, NsId)]) {
 /// the caller's terminal or pipes).
 fn release_standard_streams() {
     if let Ok(null) = open_cloexec(Path::new("/dev/null"), libc::O_RDWR) {
-        for fd in 0..3 {
-            // SAFETY: dup2 onto a standard descriptor; the source is ours.
-            unsafe { libc::dup2(null.as_raw_fd(), fd) };
-        }
+        let _ = (unistd::dup2_stdin(&null), unistd::dup2_stdout(&null), unistd::dup2_stderr(&null));
     }
 }
 
 /// The ID-map helper: write the ranges of process `pid`.
 fn write_id_ranges(plan: &Plan, pid: libc::pid_t) -> i32 {
-    // SAFETY: geteuid cannot fail.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = unistd::geteuid().is_root();
     for (kind, map) in [(IdKind::User, &plan.uid_map), (IdKind::Group, &plan.gid_map)] {
         let IdMap::Ranges(ranges) = map else { continue };
         let code = if root {
@@ -296,9 +287,9 @@ static CHILD: AtomicI32 = AtomicI32::new(0);
 
 extern "C" fn forward_signal(sig: libc::c_int) {
     let pid = CHILD.load(Ordering::Relaxed);
-    if pid > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe { libc::kill(pid, sig) };
+    // kill(2) is async-signal-safe
+    if let (true, Ok(sig)) = (pid > 0, Signal::try_from(sig)) {
+        let _ = kill(Pid::from_raw(pid), sig);
     }
 }
 
@@ -310,29 +301,21 @@ extern "C" fn forward_signal(sig: libc::c_int) {
 struct ParentSignals {
     mask: SignalMask,
     /// The actions replaced by the forwarding handler.
-    old_actions: Vec<(i32, libc::sigaction)>,
+    old_actions: Vec<(Signal, SigAction)>,
 }
 
-const HELD: [i32; 2] = [libc::SIGINT, libc::SIGTERM];
+const HELD: [Signal; 2] = [Signal::SIGINT, Signal::SIGTERM];
 
 impl ParentSignals {
     fn set_up(forward: bool) -> Result<ParentSignals> {
-        let mask = SignalMask::block(&HELD).map_err(|e| Error::os("sigprocmask block failed", &e))?;
+        let mask = SignalMask::block(&HELD.map(|s| s as i32)).map_err(|e| Error::os("sigprocmask block failed", &e))?;
         let mut old_actions = Vec::new();
         if forward {
             for sig in HELD {
-                // SAFETY: a zeroed sigaction is valid; we fill handler, mask, flags.
-                unsafe {
-                    let mut sa: libc::sigaction = std::mem::zeroed();
-                    sa.sa_sigaction = forward_signal as extern "C" fn(libc::c_int) as usize;
-                    sa.sa_flags = libc::SA_RESTART;
-                    libc::sigemptyset(&mut sa.sa_mask);
-                    let mut prev: libc::sigaction = std::mem::zeroed();
-                    if libc::sigaction(sig, &sa, &mut prev) < 0 {
-                        return Err(Error::os("sigaction failed", &io::Error::last_os_error()));
-                    }
-                    old_actions.push((sig, prev));
-                }
+                let sa = SigAction::new(SigHandler::Handler(forward_signal), SaFlags::SA_RESTART, SigSet::empty());
+                // SAFETY: forward_signal only reads an atomic and calls kill(2).
+                let prev = unsafe { sigaction(sig, &sa) }.map_err(|e| Error::sys("sigaction failed", e))?;
+                old_actions.push((sig, prev));
             }
         }
         Ok(ParentSignals { mask, old_actions })
@@ -351,7 +334,7 @@ impl ParentSignals {
     fn undo(self) -> Result<()> {
         for (sig, sa) in &self.old_actions {
             // SAFETY: restoring an action the kernel gave us.
-            unsafe { libc::sigaction(*sig, sa, std::ptr::null_mut()) };
+            let _ = unsafe { sigaction(*sig, sa) };
         }
         self.mask.restore().map_err(|e| Error::os("sigprocmask restore failed", &e))
     }
@@ -361,10 +344,9 @@ impl ParentSignals {
 /// with; success ends in exec (or in exiting like the child).
 pub fn execute(plan: Plan) -> Result<i32> {
     // an inherited SIG_IGN would make waitpid fail (and pass to the program)
-    // SAFETY: setting a disposition to default.
-    unsafe { libc::signal(libc::SIGCHLD, libc::SIG_DFL) };
-    // SAFETY: getpid cannot fail.
-    let me = unsafe { libc::getpid() };
+    // SAFETY: the default disposition runs no handler of ours.
+    let _ = unsafe { signal::signal(Signal::SIGCHLD, SigHandler::SigDfl) };
+    let me = unistd::getpid().as_raw();
 
     let (binder, rollback) = if plan.persist.is_empty() {
         (None, None)
@@ -374,8 +356,10 @@ pub fn execute(plan: Plan) -> Result<i32> {
         let ours_raw = ours.as_raw_fd();
         // (`watch` moves into the helper; our copy closes with the closure)
         let binder = Helper::spawn(move || {
-            // SAFETY: our end is not the helper's to hold: the watcher must
-            // see end of file once we exec.
+            // our end is not the helper's to hold: the watcher must see end
+            // of file once we exec (libc: the OwnedFd is the parent's, and
+            // nix closes only what it is given to own)
+            // SAFETY: the helper's copy of our descriptor, used by nothing here.
             unsafe { libc::close(ours_raw) };
             bind_namespaces(plan, me, watch)
         })?;
@@ -388,11 +372,9 @@ pub fn execute(plan: Plan) -> Result<i32> {
     if let Some(owner) = plan.owner {
         setup::become_owner(&mut k, owner)?;
     }
-    // SAFETY: unshare with flags only.
-    if unsafe { libc::unshare(plan.namespaces.clone_flags()) } < 0 {
-        let e = io::Error::last_os_error();
-        let hint = namespace_error(Call::Create, e.raw_os_error().unwrap_or(0), &plan.types(), &Probe::system());
-        return Err(Error::os("unshare failed", &e).with_hint(hint));
+    if let Err(e) = sched::unshare(CloneFlags::from_bits_retain(plan.namespaces.clone_flags())) {
+        let hint = namespace_error(Call::Create, e as i32, &plan.types(), &Probe::system());
+        return Err(Error::sys("unshare failed", e).with_hint(hint));
     }
     if let Some(mapper) = mapper {
         let code = mapper.run()?;

@@ -12,7 +12,7 @@ use nsutils_common::parse::parse_i32;
 use nsutils_common::users::NameCache;
 use nsutils_common::{prog, Error, Result};
 
-use crate::sysv::{self, Kind, Source};
+use crate::sysv::{self, Kind};
 
 pub mod machine;
 pub mod text;
@@ -345,7 +345,7 @@ pub enum Report {
 
 /// Read what the plan asks for (and nothing more). Fails only when the
 /// semaphores of `-i` cannot be read (`semctl(GETVAL) failed: …`).
-pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
+pub fn gather(plan: &Plan) -> Result<Report> {
     let pick = |want: bool, k: Kind| if want { Some(k) } else { None };
     if let Some(id) = plan.id {
         let kind = [pick(plan.shm, Kind::Shm), pick(plan.msg, Kind::Msg), pick(plan.sem, Kind::Sem)]
@@ -354,9 +354,9 @@ pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
             .next()
             .unwrap_or(Kind::Shm);
         let found = match kind {
-            Kind::Shm => sysv::find_shm(source, id).map(Report::OneShm),
-            Kind::Msg => sysv::find_msg(source, id).map(Report::OneMsg),
-            Kind::Sem => match sysv::find_sem(source, id) {
+            Kind::Shm => sysv::find_shm(id).map(Report::OneShm),
+            Kind::Msg => sysv::find_msg(id).map(Report::OneMsg),
+            Kind::Sem => match sysv::find_sem(id) {
                 Some(s) => {
                     let values = sysv::sem_values(s.id, s.nsems)
                         .map_err(|(cmd, e)| Error::os(format!("semctl({cmd}) failed"), &e))?;
@@ -369,9 +369,9 @@ pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
     }
     Ok(match plan.format {
         Format::Limits => Report::Limits {
-            msg: plan.msg.then(|| sysv::msg_limits(source)),
-            shm: plan.shm.then(|| sysv::shm_limits(source)),
-            sem: plan.sem.then(|| sysv::sem_limits(source)),
+            msg: plan.msg.then(sysv::msg_limits),
+            shm: plan.shm.then(sysv::shm_limits),
+            sem: plan.sem.then(sysv::sem_limits),
         },
         Format::Summary => Report::Summary {
             msg: plan.msg.then(sysv::msg_status),
@@ -380,14 +380,14 @@ pub fn gather(plan: &Plan, source: Source) -> Result<Report> {
         },
         // util-linux prints nothing for the semaphores' pids; don't read them
         Format::Pid if plan.output == Output::Text => Report::Lists {
-            msg: plan.msg.then(|| sysv::list_msg(source)),
-            shm: plan.shm.then(|| sysv::list_shm(source)),
+            msg: plan.msg.then(sysv::list_msg),
+            shm: plan.shm.then(sysv::list_shm),
             sem: plan.sem.then(Vec::new),
         },
         _ => Report::Lists {
-            msg: plan.msg.then(|| sysv::list_msg(source)),
-            shm: plan.shm.then(|| sysv::list_shm(source)),
-            sem: plan.sem.then(|| sysv::list_sem(source)),
+            msg: plan.msg.then(sysv::list_msg),
+            shm: plan.shm.then(sysv::list_shm),
+            sem: plan.sem.then(sysv::list_sem),
         },
     })
 }
@@ -416,12 +416,11 @@ pub fn run(args: Vec<OsString>) -> Result<i32> {
 
 /// Read and print what the plan asks for, one resource at a time.
 fn execute(plan: Plan) -> Result<i32> {
-    let source = Source::from_env();
     let mut names = NameCache::new();
     let mut stdout = prog::stdout();
     for (i, part) in plan.parts().iter().enumerate() {
         let first = i == 0;
-        let report = gather(part, source)?;
+        let report = gather(part)?;
         if let Report::NotFound(_, id) = report {
             warn(format!("id {id} not found"));
         }
