@@ -25,7 +25,7 @@ pub struct Cmd {
     pub(crate) user: Option<(u32, u32)>,
     pub(crate) cwd: Option<PathBuf>,
     pub(crate) timeout: Duration,
-    pub(crate) seccomp: Option<(Vec<i64>, i32)>,
+    pub(crate) seccomp: Vec<crate::seccomp::Rule>,
 }
 
 /// What a finished command did.
@@ -61,7 +61,7 @@ impl Cmd {
             user: None,
             cwd: None,
             timeout: Duration::from_secs(60),
-            seccomp: None,
+            seccomp: Vec::new(),
         }
     }
 
@@ -132,7 +132,14 @@ impl Cmd {
     /// (`libc::SYS_*`) with `errno`, as a container runtime's profile
     /// does. The filter is inherited by everything the command starts.
     pub fn seccomp_deny(mut self, nrs: &[i64], errno: i32) -> Cmd {
-        self.seccomp = Some((nrs.to_vec(), errno));
+        self.seccomp.extend(nrs.iter().map(|&nr| crate::seccomp::Rule::deny(nr, errno)));
+        self
+    }
+
+    /// Run under a seccomp filter holding `rule` (see [`crate::seccomp`]),
+    /// beside any rules given before.
+    pub fn seccomp_rule(mut self, rule: crate::seccomp::Rule) -> Cmd {
+        self.seccomp.push(rule);
         self
     }
 
@@ -182,20 +189,12 @@ impl Cmd {
                 });
             }
         }
-        if let Some((nrs, errno)) = &self.seccomp {
-            let filter = seccomp_filter(nrs, *errno);
-            // SAFETY: only prctl between fork and exec; the program it
-            // points to lives in the closure, which outlives the call.
+        if !self.seccomp.is_empty() {
+            let filter = crate::seccomp::filter(&self.seccomp);
+            // SAFETY: install makes only prctl calls between fork and exec;
+            // the program lives in the closure, which outlives the call.
             unsafe {
-                c.pre_exec(move || {
-                    let prog = libc::sock_fprog { len: filter.len() as u16, filter: filter.as_ptr().cast_mut() };
-                    if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
-                        || libc::prctl(libc::PR_SET_SECCOMP, libc::SECCOMP_MODE_FILTER, &prog) != 0
-                    {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                    Ok(())
-                });
+                c.pre_exec(move || crate::seccomp::install(&filter));
             }
         }
         c
@@ -258,26 +257,6 @@ impl Drop for Watchdog {
             let _ = t.join();
         }
     }
-}
-
-/// A classic BPF program for `seccomp(2)`: load the system call number
-/// (`struct seccomp_data.nr`, offset 0) and return `SECCOMP_RET_ERRNO |
-/// errno` for any of `nrs`, `SECCOMP_RET_ALLOW` otherwise. (No check of
-/// the architecture: the tests run on x86_64 only.)
-fn seccomp_filter(nrs: &[i64], errno: i32) -> Vec<libc::sock_filter> {
-    const LD_W_ABS: u16 = (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16;
-    const JEQ_K: u16 = (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16;
-    const RET_K: u16 = (libc::BPF_RET | libc::BPF_K) as u16;
-    let op = |code, jt, jf, k| libc::sock_filter { code, jt, jf, k };
-    let mut prog = vec![op(LD_W_ABS, 0, 0, 0)];
-    for (i, nr) in nrs.iter().enumerate() {
-        // on a match, jump over the remaining tests and the ALLOW
-        let skip = u8::try_from(nrs.len() - i).expect("a short list");
-        prog.push(op(JEQ_K, skip, 0, u32::try_from(*nr).expect("a syscall number")));
-    }
-    prog.push(op(RET_K, 0, 0, libc::SECCOMP_RET_ALLOW));
-    prog.push(op(RET_K, 0, 0, libc::SECCOMP_RET_ERRNO | (errno as u32 & libc::SECCOMP_RET_DATA)));
-    prog
 }
 
 /// Quote a word for display in a shell-like command line.

@@ -1,9 +1,11 @@
 //! The tools' fallbacks forced from outside, as a system without the
 //! feature forces them: no switch in the production binaries does it.
 //! IPC records without `/proc` here; pidfds refused by the harness's
-//! seccomp filter ([`Cmd::seccomp_deny`], [`without_pidfd`]).
+//! seccomp filter ([`Cmd::seccomp_deny`], [`without_pidfd`]); setns(2)
+//! refusing pidfds ([`setns_without_pidfd`]).
 
-use crate::{bin_dir, util_linux_path, Cmd};
+use crate::seccomp::Rule;
+use crate::{bin_dir, helper_path, util_linux_path, Cmd};
 
 /// `cmd` run in a private mount namespace of its own where `/proc/sysvipc`
 /// and `/proc/sys/kernel` are empty (tmpfs mounted over them): the IPC
@@ -31,6 +33,27 @@ pub fn without_sysvipc_proc(cmd: Cmd) -> Cmd {
 /// on a kernel before 5.3: nsenter must enter through `/proc/PID/ns`.
 pub fn without_pidfd(cmd: Cmd) -> Cmd {
     cmd.seccomp_deny(&[libc::SYS_pidfd_open, libc::SYS_pidfd_getfd], libc::ENOSYS)
+}
+
+/// nsenter-rs's probe of pidfd entry (`setns(pidfd, CLONE_NEWUTS |
+/// CLONE_NEWNET)`) refused with EINVAL, as a kernel from 5.3 to 5.7 answers
+/// (pidfds, but setns(2) takes only namespace files): nsenter-rs keeps the
+/// pidfd to watch the target and enters through its /proc/PID/ns files.
+pub const SETNS_WITHOUT_PIDFD: Rule =
+    Rule::deny_with_arg1(libc::SYS_setns, nsenter_rs::session::PIDFD_PROBE as u32, libc::EINVAL);
+
+/// `cmd` under [`SETNS_WITHOUT_PIDFD`].
+pub fn setns_without_pidfd(cmd: Cmd) -> Cmd {
+    cmd.seccomp_rule(SETNS_WITHOUT_PIDFD)
+}
+
+/// [`SETNS_WITHOUT_PIDFD`] for a shell script: the words to put before a
+/// command (`nsutils-seccomp RULE --`), to be split by the shell (`$VAR`
+/// unquoted), so the path may hold no white space.
+pub fn setns_without_pidfd_words() -> String {
+    let wrapper = helper_path("nsutils-seccomp").display().to_string();
+    assert!(!wrapper.contains(char::is_whitespace), "{wrapper}: a path with white space");
+    format!("{wrapper} {} --", SETNS_WITHOUT_PIDFD.word())
 }
 
 /// Whether `cmd` runs one of our binaries (under its own name or a

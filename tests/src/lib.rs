@@ -51,6 +51,7 @@ pub mod mounts;
 mod names;
 pub mod oci;
 mod sandbox;
+pub mod seccomp;
 pub mod shells;
 pub mod subids;
 pub mod suite;

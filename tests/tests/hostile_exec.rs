@@ -70,7 +70,8 @@ const ENTRIES: &[&[&str]] = &[
 ];
 
 /// Enter through the pidfd (Linux 5.8's one setns), through the target's
-/// /proc/PID/ns files (`NSUTILS_NO_PIDFD`), or with no pidfd at all
+/// /proc/PID/ns files with a pidfd kept to watch the target (setns(2)
+/// refusing pidfds, as Linux 5.3–5.7), or with no pidfd at all
 /// (pidfd_open refused, as under an old seccomp profile).
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Route {
@@ -84,7 +85,7 @@ const ROUTES: [Route; 3] = [Route::Pidfd, Route::Files, Route::NoPidfd];
 fn via(c: Cmd, route: Route) -> Cmd {
     match route {
         Route::Pidfd => c,
-        Route::Files => c.env("NSUTILS_NO_PIDFD", "1"),
+        Route::Files => nsutils_tests::fallbacks::setns_without_pidfd(c),
         Route::NoPidfd => c.seccomp_deny(&[libc::SYS_pidfd_open], libc::ENOSYS),
     }
 }
@@ -221,17 +222,17 @@ impostor() {
     until_host $R impostor
 }
 for via in pidfd files; do
-    [ $via = files ] && export NSUTILS_NO_PIDFD=1
+    FILES=; [ $via = files ] && FILES=$SETNS_WITHOUT_PIDFD
     victim
     INODE=$(python3 -c 'import os,sys; print(os.fstat(os.pidfd_open(int(sys.argv[1]))).st_ino)' $V)
     impostor
-    o=$("$NSENTER" -t "$V:$INODE" -u hostname 2>&1); rc=$?; echo "inode $via: $(echo $o) rc=$rc"
-    o=$("$NSENTER" -t "$V" -u hostname 2>&1); rc=$?; echo "bare $via: $(echo $o) rc=$rc"
+    o=$($FILES "$NSENTER" -t "$V:$INODE" -u hostname 2>&1); rc=$?; echo "inode $via: $(echo $o) rc=$rc"
+    o=$($FILES "$NSENTER" -t "$V" -u hostname 2>&1); rc=$?; echo "bare $via: $(echo $o) rc=$rc"
     kill -9 $R; wait $R 2>/dev/null
     # held with the victim's pidfd while the impostor takes its PID
     victim
     strace -f -q -o /dev/null -e trace=pidfd_open -e inject=pidfd_open:delay_exit=3000000:when=1 \
-        "$NSENTER" -t "$V" -u hostname >out 2>&1 & S=$!
+        $FILES "$NSENTER" -t "$V" -u hostname >out 2>&1 & S=$!
     i=0
     while :; do
         for n in $(cat /proc/$S/task/$S/children 2>/dev/null); do
@@ -242,13 +243,14 @@ for via in pidfd files; do
     impostor
     wait $S; rc=$?; echo "held $via: $(echo $(cat out)) rc=$rc"
     kill -9 $R; wait $R 2>/dev/null
-    unset NSUTILS_NO_PIDFD
 done
+exit 0
 "#;
     let dir = TempDir::new("reuse");
     let out = util_linux("unshare")
         .args(["--kill-child", "-fp", "--mount-proc", "sh", "-c", script])
         .env("NSENTER", tool_path("nsenter-rs"))
+        .env("SETNS_WITHOUT_PIDFD", nsutils_tests::fallbacks::setns_without_pidfd_words())
         .cwd(dir.path())
         .run();
     assert_eq!(out.code, Some(0), "{out:?}");

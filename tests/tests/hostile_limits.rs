@@ -115,7 +115,10 @@ fn nsenter_out_of_descriptors_is_an_error_on_both_entry_paths() {
     // no shell: dash needs descriptors of its own for redirections
     let prog = ["readlink", "/proc/self/ns/net", "/proc/self/ns/uts"];
     let mut n = 0;
-    for pidfd in ["", "export NSUTILS_NO_PIDFD=1"] {
+    // the file route: setns(2) refusing pidfds, by a seccomp filter the
+    // command line is wrapped in (the snippet runs where "$@" is the command)
+    let files = format!("set -- {} \"$@\"", nsutils_tests::fallbacks::setns_without_pidfd_words());
+    for pidfd in ["", &files] {
         for m in [&["-t", "2", "-a"][..], &["-t", "2", "-n", "-u"], &["--net=/proc/2/ns/net", "--uts=/proc/2/ns/uts"]] {
             let mut args = m.to_vec();
             args.extend(prog);

@@ -44,7 +44,7 @@ fn ours_via(files: bool) -> Cmd {
 
 fn with_files(c: Cmd, files: bool) -> Cmd {
     if files {
-        c.env("NSUTILS_NO_PIDFD", "1")
+        nsutils_tests::fallbacks::setns_without_pidfd(c)
     } else {
         c
     }
@@ -942,5 +942,40 @@ fn namespace_ids_and_files_whose_names_start_with_a_colon() {
         out.success().stdout_is(&format!("{}\n", t.link("net")));
     } else {
         out.code(1).stderr_has(&format!("cannot open :{id}: opening a namespace by ID needs Linux 6.19 or later"));
+    }
+}
+
+/// Whether setns(2) takes a pidfd is asked of the kernel (a setns through
+/// a pidfd of nsenter-rs itself), not read from its version: where the
+/// kernel refuses it (here a seccomp filter answers EINVAL to that one
+/// call, as Linux 5.3–5.7 would), the target's namespaces are entered
+/// through its /proc/PID/ns files, and the program runs there all the same.
+#[test]
+fn pidfd_entry_is_probed_not_inferred_from_the_kernel_version() {
+    if !require_root() {
+        return;
+    }
+    let t = nsutils_tests::Sandbox::new(&["-n", "-u"]);
+    let pid = t.pid().to_string();
+    let want = ns_link(t.pid(), "net");
+    let net_file = format!("\"/proc/{pid}/ns/net\"");
+    for files in [false, true] {
+        // the filter is inherited by the traced nsenter-rs
+        let c = Cmd::new("strace")
+            .args(["-f", "-qq", "-e", "trace=setns,openat", "-o", "/dev/stderr"])
+            .arg(tool_path("nsenter-rs"))
+            .args(["-t", &pid, "-n", "readlink", "/proc/self/ns/net"]);
+        let out = if files { nsutils_tests::fallbacks::setns_without_pidfd(c) } else { c }.run();
+        out.success();
+        assert_eq!(out.stdout.trim(), want, "{}", out.stderr);
+        let probe = out.stderr.lines().find(|l| l.contains("setns(") && l.contains("CLONE_NEWUTS|CLONE_NEWNET"));
+        let probe = probe.unwrap_or_else(|| panic!("no probe:\n{}", out.stderr));
+        if files {
+            assert!(probe.ends_with("EINVAL (Invalid argument)"), "{probe}");
+            assert!(out.stderr.contains(&net_file), "the file route did not open {net_file}:\n{}", out.stderr);
+        } else {
+            assert!(probe.ends_with("= 0"), "{probe}");
+            assert!(!out.stderr.contains(&net_file), "the pidfd route opened {net_file}:\n{}", out.stderr);
+        }
     }
 }

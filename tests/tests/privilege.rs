@@ -19,6 +19,7 @@
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
+use nsutils_tests::fallbacks::setns_without_pidfd;
 use nsutils_tests::suite::ipc::sysv_objects;
 use nsutils_tests::suite::setpriv_nobody;
 use nsutils_tests::{
@@ -92,7 +93,7 @@ fn nobody_cannot_enter_namespaces_owned_by_root() {
     }
     // through /proc/PID/ns files: open(2) says EACCES, as util-linux
     for (opt, ns) in [("-n", "net"), ("-m", "mnt"), ("-p", "pid")] {
-        let out = nobody(tool("nsenter-rs").env("NSUTILS_NO_PIDFD", "1").args(["-t", &p, opt, "touch", &m])).run();
+        let out = nobody(setns_without_pidfd(tool("nsenter-rs")).args(["-t", &p, opt, "touch", &m])).run();
         refused(&out, "nsenter-rs", &format!("cannot open /proc/{p}/ns/{ns}: Permission denied"));
         hint_has(&out, "CAP_SYS_PTRACE");
         let theirs = nobody(util_linux("nsenter").args(["-t", &p, opt, "touch", &m])).run();
@@ -109,10 +110,10 @@ fn nobody_cannot_enter_namespaces_owned_by_root() {
     hint_has(&out, "CAP_SYS_ADMIN");
     // root of a user namespace of one's own is nobody to root's namespaces
     for enter in [vec![format!("--net={file}")], vec!["-t".to_string(), p.clone(), "-n".into()]] {
-        for env in [None, Some(("NSUTILS_NO_PIDFD", "1"))] {
+        for files in [false, true] {
             let mut c = nobody(tool("unshare-rs")).args(["-r", "--"]).arg(tool_path("nsenter-rs")).args(&enter);
-            if let Some((k, v)) = env {
-                c = c.env(k, v);
+            if files {
+                c = setns_without_pidfd(c);
             }
             let out = c.args(["touch", &m]).run();
             out.code(1).no_stdout();

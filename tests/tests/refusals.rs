@@ -48,7 +48,7 @@ fn a_seccomp_filter_is_named() {
     let pid = target.pid().to_string();
     for pidfd in [true, false] {
         let nsenter = tool("nsenter-rs").args(["-t", &pid, "-n", "true"]);
-        let nsenter = if pidfd { nsenter.env_remove("NSUTILS_NO_PIDFD") } else { nsenter.env("NSUTILS_NO_PIDFD", "1") };
+        let nsenter = if pidfd { nsenter } else { nsutils_tests::fallbacks::setns_without_pidfd(nsenter) };
         let ours = nsenter.seccomp_deny(&[libc::SYS_setns], libc::EPERM).run();
         // (util-linux HEAD words the pidfd path's failure so too)
         let what = if pidfd { "namespaces" } else { "namespace 'ns/net'" };
@@ -60,7 +60,6 @@ fn a_seccomp_filter_is_named() {
     for errno in [libc::EPERM, libc::ENOSYS] {
         let out = tool("nsenter-rs")
             .args(["-t", &pid, "-n", "readlink", "/proc/self/ns/net"])
-            .env_remove("NSUTILS_NO_PIDFD")
             .seccomp_deny(&[libc::SYS_pidfd_open], errno)
             .run();
         out.success().no_stderr().stdout_is(&format!("{}\n", nsutils_tests::ns_link(target.pid(), "net")));

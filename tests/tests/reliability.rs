@@ -128,12 +128,13 @@ fn baseline(who: As, program: Program) -> Vec<String> {
 /// Run `tool args… PROGRAM` through the wrapper and compare its view with
 /// the baseline.
 #[track_caller]
-fn check(tool: &str, args: &[String], env: &[(&str, &str)], who: As, program: Program, base: &[String]) -> Output {
+/// `files`: setns(2) refusing pidfds (nsenter-rs enters through files).
+fn check(tool: &str, args: &[String], files: bool, who: As, program: Program, base: &[String]) -> Output {
     let mut argv = vec![tool_path(tool).display().to_string()];
     argv.extend(args.iter().cloned());
     let mut c = with_fds(who, &argv, program);
-    for (k, v) in env {
-        c = c.env(k, v);
+    if files {
+        c = nsutils_tests::fallbacks::setns_without_pidfd(c);
     }
     let out = c.run();
     out.code(if program == Program::Probe { 0 } else { 3 });
@@ -181,7 +182,7 @@ fn unshare_rs_modes_as_root() {
         vec!["-U", "-r", "--keep-caps", "-m", "--mount-proc", "-fp"],
     ];
     for mode in modes {
-        check("unshare-rs", &strings(&mode), &[], As::Root, Program::Probe, &base);
+        check("unshare-rs", &strings(&mode), false, As::Root, Program::Probe, &base);
     }
 }
 
@@ -209,7 +210,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
             if *long == "user" {
                 args.push("-r".into());
             }
-            check("unshare-rs", &args, &[], As::Root, Program::Probe, &base);
+            check("unshare-rs", &args, false, As::Root, Program::Probe, &base);
             assert!(is_mounted(&f), "--{long}: not bound");
             Cmd::new("umount").arg(&f).run().success();
         }
@@ -217,7 +218,7 @@ fn unshare_rs_persistence_helpers_for_every_type() {
     let all: Vec<String> = types.iter().map(|l| format!("--{l}={}", file(&format!("all-{l}")).display())).collect();
     let mut args = all.clone();
     args.extend(strings(&["-f", "-r", "--kill-child"]));
-    check("unshare-rs", &args, &[], As::Root, Program::Probe, &base);
+    check("unshare-rs", &args, false, As::Root, Program::Probe, &base);
     for l in types {
         let f = dir.join(format!("all-{l}"));
         assert!(is_mounted(&f), "--{l}: not bound");
@@ -244,7 +245,7 @@ fn unshare_rs_modes_as_nobody() {
         vec!["-r", "-w", "/tmp", "-R", "/"],
     ];
     for mode in modes {
-        check("unshare-rs", &strings(&mode), &[], As::Nobody, Program::Probe, &base);
+        check("unshare-rs", &strings(&mode), false, As::Nobody, Program::Probe, &base);
     }
 }
 
@@ -259,7 +260,7 @@ fn unshare_rs_failing_programs_and_the_login_shell() {
             let modes: Vec<Vec<&str>> =
                 vec![vec![], vec!["-f"], vec!["-r"], vec!["-r", "-fp", "--mount-proc"], vec!["--kill-child", "-r"]];
             for mode in modes {
-                check("unshare-rs", &strings(&mode), &[], who, program, &base);
+                check("unshare-rs", &strings(&mode), false, who, program, &base);
             }
         }
     }
@@ -314,14 +315,6 @@ fn target(flags: &[&str]) -> Sleeper {
     Sleeper::start(util_linux("unshare").args(["--kill-child", "-f"]).args(flags).args(["sleep", "1000"]))
 }
 
-fn env_for(files: bool) -> Vec<(&'static str, &'static str)> {
-    if files {
-        vec![("NSUTILS_NO_PIDFD", "1")]
-    } else {
-        vec![]
-    }
-}
-
 #[test]
 fn nsenter_rs_modes_through_pidfds_and_proc_files() {
     if !require_root() {
@@ -355,7 +348,7 @@ fn nsenter_rs_modes_through_pidfds_and_proc_files() {
     ];
     for files in [false, true] {
         for mode in &modes {
-            check("nsenter-rs", mode, &env_for(files), As::Root, Program::Probe, &base);
+            check("nsenter-rs", mode, files, As::Root, Program::Probe, &base);
         }
     }
 }
@@ -377,8 +370,8 @@ fn nsenter_rs_net_socket_fetched_with_pidfd_getfd_is_not_passed_on() {
     let base = baseline(As::Root, Program::Probe);
     let p = t.pid().to_string();
     for files in [false, true] {
-        check("nsenter-rs", &strings(&["-t", &p, "-N", "7"]), &env_for(files), As::Root, Program::Probe, &base);
-        check("nsenter-rs", &strings(&["-t", &p, "-N", "7", "-u"]), &env_for(files), As::Root, Program::Probe, &base);
+        check("nsenter-rs", &strings(&["-t", &p, "-N", "7"]), files, As::Root, Program::Probe, &base);
+        check("nsenter-rs", &strings(&["-t", &p, "-N", "7", "-u"]), files, As::Root, Program::Probe, &base);
     }
 }
 
@@ -397,7 +390,6 @@ fn nsenter_rs_modes_as_nobody_and_failing_programs() {
     let root_target = target(&["-u", "-p"]);
     let rp = root_target.pid().to_string();
     for files in [false, true] {
-        let env = env_for(files);
         let base = baseline(As::Nobody, Program::Probe);
         for mode in [
             strings(&["-t", &p, "-U"]),
@@ -405,7 +397,7 @@ fn nsenter_rs_modes_as_nobody_and_failing_programs() {
             strings(&["-t", &p, "-U", "-n", "--preserve-credentials", "--keep-caps"]),
             strings(&["-t", &p, "-a", "-r", "-w"]),
         ] {
-            check("nsenter-rs", &mode, &env, As::Nobody, Program::Probe, &base);
+            check("nsenter-rs", &mode, files, As::Nobody, Program::Probe, &base);
         }
         for who in [As::Root, As::Nobody] {
             let pid = if who == As::Root { &rp } else { &p };
@@ -414,7 +406,7 @@ fn nsenter_rs_modes_as_nobody_and_failing_programs() {
                 let base = baseline(who, program);
                 let mut args = strings(&["-t", pid]);
                 args.extend(strings(&enter));
-                check("nsenter-rs", &args, &env, who, program, &base);
+                check("nsenter-rs", &args, files, who, program, &base);
             }
         }
     }

@@ -49,6 +49,7 @@ const KIDS: &str = "k=; read -r k < /proc/$$/task/$$/children || :; \
 
 /// One mode: a command template and the exit status it must end with.
 /// Placeholders: {us} {ns} (our binaries), {nobody} (setpriv to nobody),
+/// {files} (setns(2) refusing pidfds: nsenter-rs enters through files),
 /// {T1} (a root-owned container), {T2} (nobody's user namespace), {D} (a
 /// private directory), {i} (the run's number).
 struct Mode {
@@ -108,13 +109,13 @@ const MODES: &[Mode] = &[
     ok("{ns} -t {T1} -n sh -c \"$KIDS\""),
     ok("{ns} -t {T1} -a sh -c \"$KIDS\""),
     exits("{ns} -t {T1} -p -m sh -c 'exit 4'", 4),
-    ok("NSUTILS_NO_PIDFD=1 {ns} -t {T1} -a sh -c \"$KIDS\""),
+    ok("{files} {ns} -t {T1} -a sh -c \"$KIDS\""),
     fails("{ns} -t {T1} -u /nonexistent", 127, "nsenter-rs"),
     fails("{ns} -t 2147483647 -n true", 1, "nsenter-rs"),
     fails("{ns} --net=/etc/hostname true", 1, "nsenter-rs"),
     fails("{nobody} {ns} -t {T1} -n true", 1, "nsenter-rs"),
     ok("{nobody} {ns} -t {T2} -U sh -c \"$KIDS\""),
-    fails("NSUTILS_NO_PIDFD=1 {nobody} {ns} -t {T1} -n true", 1, "nsenter-rs"),
+    fails("{nobody} {files} {ns} -t {T1} -n true", 1, "nsenter-rs"),
     fails("{ns} -t {T1}:1 -n true", 1, "nsenter-rs"),
     ok("{ns} -t {T1} -m -p -r -w sh -c \"$KIDS\""),
     ok("{ns} -t {T1} -S 12345 -G 12345 -u sh -c \"$KIDS\""),
@@ -175,6 +176,7 @@ fn many_mixed_runs_leave_nothing_behind() {
         template
             .replace("{us}", &tool_path("unshare-rs").display().to_string())
             .replace("{ns}", &tool_path("nsenter-rs").display().to_string())
+            .replace("{files}", &nsutils_tests::fallbacks::setns_without_pidfd_words())
             .replace(
                 "{nobody}",
                 "setpriv --reuid=65534 --regid=65534 --clear-groups env PATH=/usr/sbin:/usr/bin:/sbin:/bin",
