@@ -78,6 +78,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "ipcrm-rs(1)",
     mode: Mode::Permute,
     operands: Values::Nothing,
+    getopt_order: &[],
 };
 
 /// One object to remove.
@@ -220,9 +221,10 @@ impl Build<Id> for Builder {
             Id::PosixMqueue => Some(posix_target(PKind::Mqueue, name)?),
             Id::PosixSemaphore => Some(posix_target(PKind::Sem, name)?),
             Id::All => {
+                // util-linux drops one leading '=' (`-a=msg`, `--all==msg`)
                 p.all = Some(match value {
                     None => All::Everything,
-                    Some(v) => all_kind(v)?,
+                    Some(v) => all_kind(OsStr::from_bytes(v.as_bytes().strip_prefix(b"=").unwrap_or(v.as_bytes())))?,
                 });
                 return Ok(());
             }

@@ -42,6 +42,7 @@ pub mod complete;
 pub mod container;
 mod differential;
 mod environment;
+pub mod errors;
 pub mod head;
 mod leftovers;
 pub mod limits;
