@@ -93,7 +93,12 @@ pub struct Sweep {
     failures: Vec<String>,
     cases: usize,
     head_stdout: Option<HeadStdout>,
+    states: Option<States>,
 }
+
+/// What ours' and HEAD's states hold after a case (see
+/// [`Sweep::comparing_states`]).
+pub type States = Box<dyn Fn() -> (String, String)>;
 
 /// What a sweep takes off HEAD's stdout before comparing: `(key, stdout)`
 /// to the stdout to compare (see [`Sweep::taking_off_heads_stdout`]).
@@ -112,7 +117,16 @@ impl Sweep {
             failures: Vec::new(),
             cases: 0,
             head_stdout: None,
+            states: None,
         })
+    }
+
+    /// After each case, compare what `f` says the two states (ours, HEAD's)
+    /// hold too: a command that fails the same way must have changed the
+    /// same, or nothing.
+    pub fn comparing_states(mut self, f: States) -> Sweep {
+        self.states = Some(f);
+        self
     }
 
     /// Compare what `f(key, stdout)` leaves of HEAD's stdout: for output
@@ -162,12 +176,48 @@ impl Sweep {
         wrap: &dyn Fn(Cmd) -> Cmd,
         normalize: &dyn Fn(&str) -> String,
     ) {
-        let run = |cmd: Cmd| {
+        self.case_in(key, args, nobody, (wrap, wrap), normalize);
+    }
+
+    /// [`Sweep::case`] with ours and HEAD each in a state of its own, made
+    /// the same way (`wraps`: ours, HEAD's), for commands that change what
+    /// they work on.
+    pub fn case_apart(
+        &mut self,
+        line: &str,
+        vars: &[(&str, OsString)],
+        wraps: (&dyn Fn(Cmd) -> Cmd, &dyn Fn(Cmd) -> Cmd),
+        normalize: &dyn Fn(&str) -> String,
+    ) {
+        let (nobody, text) = match line.strip_prefix("@nobody ") {
+            Some(rest) => (true, rest),
+            None => (false, line),
+        };
+        self.case_in(line, words(text, vars), nobody, wraps, normalize);
+    }
+
+    fn case_in(
+        &mut self,
+        key: &str,
+        args: Vec<OsString>,
+        nobody: bool,
+        (wrap_ours, wrap_head): (&dyn Fn(Cmd) -> Cmd, &dyn Fn(Cmd) -> Cmd),
+        normalize: &dyn Fn(&str) -> String,
+    ) {
+        let run = |cmd: Cmd, wrap: &dyn Fn(Cmd) -> Cmd| {
             let cmd = cmd.args(&args);
             wrap(if nobody { setpriv_nobody(cmd) } else { cmd }).run()
         };
-        let ours = run(ul_named(self.ul));
-        let mut head = run(self.head.clone());
+        let mut ours = run(ul_named(self.ul), wrap_ours);
+        let mut head = run(self.head.clone(), wrap_head);
+        if let Some(states) = &self.states {
+            let (o, h) = states();
+            for (run, state) in [(&mut ours, o), (&mut head, h)] {
+                let text = format!("--- what the state holds afterwards ---\n{state}");
+                run.stdout.push_str(&text);
+                run.stdout_bytes.extend_from_slice(text.as_bytes());
+            }
+        }
         if let Some(f) = &self.head_stdout {
             let kept = f(key, &head.stdout);
             if kept != head.stdout {
