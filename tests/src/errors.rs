@@ -179,11 +179,13 @@ impl Sweep {
         self.case_in(key, args, nobody, (wrap, wrap), normalize);
     }
 
-    /// [`Sweep::case`] with ours and HEAD each in a state of its own, made
-    /// the same way (`wraps`: ours, HEAD's), for commands that change what
-    /// they work on.
+    /// [`Sweep::case_keyed`] with ours and HEAD each wrapped otherwise
+    /// (`wraps`: ours, HEAD's): in states of their own, made the same way,
+    /// for commands that change what they work on, or each made to take
+    /// the same path.
     pub fn case_apart(
         &mut self,
+        key: &str,
         line: &str,
         vars: &[(&str, OsString)],
         wraps: (&dyn Fn(Cmd) -> Cmd, &dyn Fn(Cmd) -> Cmd),
@@ -193,7 +195,7 @@ impl Sweep {
             Some(rest) => (true, rest),
             None => (false, line),
         };
-        self.case_in(line, words(text, vars), nobody, wraps, normalize);
+        self.case_in(key, words(text, vars), nobody, wraps, normalize);
     }
 
     fn case_in(

@@ -279,7 +279,7 @@ fn sweep(ul: &'static str, cases: &[&str], kept: &'static [Kept]) {
     let ours = |c: Cmd| mine.sb.wrap(c.env("TZ", TZ).env("LC_ALL", "C"));
     let head = |c: Cmd| theirs.sb.wrap(c.env("TZ", TZ).env("LC_ALL", "C"));
     for line in cases {
-        sweep.case_apart(line, &[], (&ours, &head), &without_times);
+        sweep.case_apart(line, line, &[], (&ours, &head), &without_times);
     }
     sweep.finish();
 }

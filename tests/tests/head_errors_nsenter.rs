@@ -263,6 +263,21 @@ const TARGETS: &[&str] = &[
     "-t {Z} -n --user-parent true",
 ];
 
+/// Entering, each way in (a pidfd, or /proc/PID/ns files when pidfd_open(2)
+/// fails, for which a second pass runs `TARGETS`, `NOBODY` and these).
+const ENTRY: &[&str] = &[
+    "-t {T} -a true",
+    "-t {T} -U true",
+    "-t {T} -n -m -u -i -C -T true",
+    "-t {T} -a -S 4294967295 true",
+    "-t {T} -n -r{D}/f pwd",
+    "-t {T} -m -W{D}/missing pwd",
+    "-t {G} -a true",
+];
+
+/// The mark of the second pass's cases (in the kept list too): see [`ENTRY`].
+const PROC_PATH: &str = "(through /proc/PID/ns)";
+
 /// As an ordinary user (uid and gid 65534).
 const NOBODY: &[&str] = &[
     "@nobody -t {T} -n true",
@@ -292,10 +307,19 @@ fn nsenter_error_paths_match_head() {
     let Some(mut sweep) = Sweep::new("nsenter", KEPT) else { return };
     let state = State::new();
     let vars = state.vars();
-    for line in VALUES.iter().chain(NO_TARGET).chain(GETOPT).chain(TARGETS).chain(NOBODY) {
+    for line in VALUES.iter().chain(NO_TARGET).chain(GETOPT).chain(ENTRY).chain(TARGETS).chain(NOBODY) {
         // util-linux blocks opening a FIFO: its runs are cut short
         let limit = Duration::from_secs(if line.contains("fifo") { 2 } else { 60 });
         sweep.case(line, &vars, &|c| c.timeout(limit), &|s| s.to_string());
+    }
+    // The other way in, through /proc/PID/ns files (kernels before 5.8):
+    // util-linux takes it when pidfd_open(2) fails, and says what ours says.
+    let ours = |c: Cmd| c.env("NSUTILS_NO_PIDFD", "1");
+    let head = |c: Cmd| c.seccomp_deny(&[libc::SYS_pidfd_open], libc::ENOSYS);
+    // (-N and PID:INODE need the pidfd either way)
+    let needs_pidfd = |l: &&&str| l.contains(" -N ") || l.contains("}:");
+    for line in ENTRY.iter().chain(TARGETS).chain(NOBODY).filter(|l| !needs_pidfd(l)) {
+        sweep.case_apart(&format!("{line} {PROC_PATH}"), line, &vars, (&ours, &head), &|s| s.to_string());
     }
     sweep.finish();
 }
