@@ -7,7 +7,9 @@
 //! A case is one line of shell-like words ([`words`]): blanks separate,
 //! single quotes group (`-S ''`, `-t '1 '`), and `{NAME}` is replaced by
 //! the test's value for it (a PID, a path, a byte that is not UTF-8). A
-//! line that starts with `@nobody` runs as uid and gid 65534.
+//! line that starts with `@nobody` runs as uid and gid 65534, one that
+//! starts with `@userns` as root of a new user namespace (`unshare -r`),
+//! which owns no other namespace.
 //!
 //! What is kept different on purpose is listed by the test ([`Kept`]): the
 //! case as written in the table, and why (each reason is in the tool's man
@@ -159,11 +161,8 @@ impl Sweep {
         wrap: &dyn Fn(Cmd) -> Cmd,
         normalize: &dyn Fn(&str) -> String,
     ) {
-        let (nobody, text) = match line.strip_prefix("@nobody ") {
-            Some(rest) => (true, rest),
-            None => (false, line),
-        };
-        self.case_argv(key, words(text, vars), nobody, wrap, normalize);
+        let (who, text) = As::of(line);
+        self.case_in(key, words(text, vars), who, (wrap, wrap), normalize);
     }
 
     /// [`Sweep::case_keyed`] with the arguments given as they are (for
@@ -176,7 +175,8 @@ impl Sweep {
         wrap: &dyn Fn(Cmd) -> Cmd,
         normalize: &dyn Fn(&str) -> String,
     ) {
-        self.case_in(key, args, nobody, (wrap, wrap), normalize);
+        let who = if nobody { As::Nobody } else { As::Root };
+        self.case_in(key, args, who, (wrap, wrap), normalize);
     }
 
     /// [`Sweep::case_keyed`] with ours and HEAD each wrapped otherwise
@@ -191,24 +191,26 @@ impl Sweep {
         wraps: (&dyn Fn(Cmd) -> Cmd, &dyn Fn(Cmd) -> Cmd),
         normalize: &dyn Fn(&str) -> String,
     ) {
-        let (nobody, text) = match line.strip_prefix("@nobody ") {
-            Some(rest) => (true, rest),
-            None => (false, line),
-        };
-        self.case_in(key, words(text, vars), nobody, wraps, normalize);
+        let (who, text) = As::of(line);
+        self.case_in(key, words(text, vars), who, wraps, normalize);
     }
 
     fn case_in(
         &mut self,
         key: &str,
         args: Vec<OsString>,
-        nobody: bool,
+        who: As,
         (wrap_ours, wrap_head): (&dyn Fn(Cmd) -> Cmd, &dyn Fn(Cmd) -> Cmd),
         normalize: &dyn Fn(&str) -> String,
     ) {
         let run = |cmd: Cmd, wrap: &dyn Fn(Cmd) -> Cmd| {
             let cmd = cmd.args(&args);
-            wrap(if nobody { setpriv_nobody(cmd) } else { cmd }).run()
+            wrap(match who {
+                As::Root => cmd,
+                As::Nobody => setpriv_nobody(cmd),
+                As::UserNs => in_user_namespace(cmd),
+            })
+            .run()
         };
         let mut ours = run(ul_named(self.ul), wrap_ours);
         let mut head = run(self.head.clone(), wrap_head);
@@ -229,7 +231,14 @@ impl Sweep {
         }
         self.cases += 1;
         let mode = mode_of(&args);
-        record(self.ul, &if nobody { format!("nobody {mode}") } else { mode });
+        record(
+            self.ul,
+            &match who {
+                As::Root => mode,
+                As::Nobody => format!("nobody {mode}"),
+                As::UserNs => format!("user namespace {mode}"),
+            },
+        );
         self.judge(key, &ours, &head, normalize);
     }
 
@@ -299,6 +308,40 @@ impl Sweep {
             failures.join("\n")
         );
     }
+}
+
+/// Who runs a case (the line's prefix).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum As {
+    Root,
+    /// `@nobody`: uid and gid 65534.
+    Nobody,
+    /// `@userns`: root of a new user namespace.
+    UserNs,
+}
+
+impl As {
+    fn of(line: &str) -> (As, &str) {
+        if let Some(rest) = line.strip_prefix("@nobody ") {
+            (As::Nobody, rest)
+        } else if let Some(rest) = line.strip_prefix("@userns ") {
+            (As::UserNs, rest)
+        } else {
+            (As::Root, line)
+        }
+    }
+}
+
+/// `cmd` run as root of a new user namespace (util-linux's `unshare -r`),
+/// with its argv\[0\].
+fn in_user_namespace(cmd: Cmd) -> Cmd {
+    let arg0 = cmd.arg0.clone().unwrap_or_else(|| cmd.program.clone().into_os_string());
+    let mut w = util_linux("unshare").args(["-r", "bash", "-c", "exec -a \"$0\" \"$@\""]).arg(arg0);
+    w.env = cmd.env.clone();
+    w.env_clear = cmd.env_clear;
+    w.timeout = cmd.timeout;
+    w.seccomp = cmd.seccomp.clone();
+    w.arg(&cmd.program).args(&cmd.args)
 }
 
 /// A directory for cases to name (`{D}`): a file `f`, a directory `d`, a

@@ -297,6 +297,16 @@ const NOBODY: &[&str] = &[
     "@nobody --user=/proc/self/ns/user true",
     "@nobody --net={D}/private/x true",
     "@nobody -t {T} -n -w{D}/private pwd",
+    // root of a user namespace of its own, which owns nothing of the host's
+    "@userns -t {T} -n true",
+    "@userns -t {T} -a true",
+    "@userns -t 1 -U true",
+    "@userns -t {T} -m -u true",
+    "@userns --net=/proc/{T}/ns/net true",
+    "@userns --user=/proc/self/ns/user true",
+    "@userns -t {T} -r true",
+    "@userns -t {T} -n -S 0 true",
+    "@userns -t {T} -N 3 true",
 ];
 
 #[test]

@@ -252,6 +252,20 @@ const NOBODY: &[&str] = &[
     "@nobody -r {D}/private/x",
     "@nobody -r /etc/shadow",
     "@nobody -l ':x:E::x::/bin/sh:' true",
+    // root of a user namespace of its own (0 mapped to root outside)
+    "@userns -n true",
+    "@userns -r true",
+    "@userns -S 1 true",
+    "@userns -G 1 true",
+    "@userns --map-user=1 true",
+    "@userns --map-users=0:0:2 true",
+    "@userns --map-groups=1:1:1 true",
+    "@userns -m --mount-proc true",
+    "@userns -fp --mount-proc true",
+    "@userns -T --monotonic 5 true",
+    "@userns --owner 1:1 true",
+    "@userns -R {D}/private true",
+    "@userns --net={D}/f true",
 ];
 
 /// Kept on purpose, with the reason (each is in unshare-rs(1), NOTES).
