@@ -523,10 +523,13 @@ impl<'a, K: Copy + PartialEq + 'static> Getopt<'a, K> {
                     // several spellings of one option are no ambiguity
                     [first, rest @ ..] if rest.iter().all(|c| c.0 == first.0) => *first,
                     many => {
-                        let mut many = many.to_vec();
+                        // util-linux's table order first, then the rest in
+                        // ours (no sort: a stable sort costs every binary
+                        // some 8 KiB)
                         let order = self.spec.getopt_order;
-                        many.sort_by_key(|(_, l, _)| order.iter().position(|o| o == l).unwrap_or(order.len()));
-                        let list: Vec<String> = many.iter().map(|(_, l, _)| format!("'--{l}'")).collect();
+                        let listed = order.iter().filter_map(|o| many.iter().find(|(_, l, _)| l == o));
+                        let rest = many.iter().filter(|(_, l, _)| !order.contains(l));
+                        let list: Vec<String> = listed.chain(rest).map(|(_, l, _)| format!("'--{l}'")).collect();
                         return Err(Error::getopt(format!(
                             "option '{}' is ambiguous; possibilities: {}",
                             bytes::Raw(whole),
