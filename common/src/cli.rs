@@ -300,6 +300,12 @@ pub struct Spec<K: 'static> {
     /// What the operands are, for the completions ([`Values::Nothing`]:
     /// the tool takes none).
     pub operands: Values,
+    /// Long names in the order of util-linux's own option table, where it
+    /// is not the `--help` order of [`Spec::opts`]: getopt lists the
+    /// candidates of an ambiguous abbreviation in table order
+    /// (`unshare --map` names `--map-user` and `--map-users` together).
+    /// Names left out follow, in `--help` order.
+    pub getopt_order: &'static [&'static str],
 }
 
 /// What `getopt_long` returned: one of the tool's options, or `-h`/`-V`.
@@ -517,7 +523,13 @@ impl<'a, K: Copy + PartialEq + 'static> Getopt<'a, K> {
                     // several spellings of one option are no ambiguity
                     [first, rest @ ..] if rest.iter().all(|c| c.0 == first.0) => *first,
                     many => {
-                        let list: Vec<String> = many.iter().map(|(_, l, _)| format!("'--{l}'")).collect();
+                        // util-linux's table order first, then the rest in
+                        // ours (no sort: a stable sort costs every binary
+                        // some 8 KiB)
+                        let order = self.spec.getopt_order;
+                        let listed = order.iter().filter_map(|o| many.iter().find(|(_, l, _)| l == o));
+                        let rest = many.iter().filter(|(_, l, _)| !order.contains(l));
+                        let list: Vec<String> = listed.chain(rest).map(|(_, l, _)| format!("'--{l}'")).collect();
                         return Err(Error::getopt(format!(
                             "option '{}' is ambiguous; possibilities: {}",
                             bytes::Raw(whole),
@@ -558,9 +570,9 @@ impl<'a, K: Copy + PartialEq + 'static> Getopt<'a, K> {
                 None
             }
             HasArg::Optional if rest.is_empty() => None,
-            // upstream (2.39+) strips a leading '=' from attached optional
-            // arguments: `-n=/path` is `-n/path`
-            HasArg::Optional => Some(OsStr::from_bytes(rest.strip_prefix(b"=").unwrap_or(rest))),
+            // as given: util-linux's option handlers drop a leading '=' of
+            // some values themselves (nsenter's -n=FILE, --wd==DIR)
+            HasArg::Optional => Some(OsStr::from_bytes(rest)),
             HasArg::Required if !rest.is_empty() => Some(OsStr::from_bytes(rest)),
             HasArg::Required => match self.args.get(self.next) {
                 Some(n) => {
@@ -621,6 +633,7 @@ mod tests {
         man: "t(1)",
         mode: Mode::StopAtFirstOperand,
         operands: Values::Command,
+        getopt_order: &[],
     };
 
     type Hits = Vec<(Hit<Id>, Option<String>)>;
@@ -673,15 +686,24 @@ mod tests {
         let (h, operands) = loop_of(&SPEC, &["--net", "/tmp", "x"]).unwrap();
         assert_eq!(h, vec![opt(Id::Net, None)]);
         assert_eq!(operands, os_args(&["/tmp", "x"]));
+        // an attached value as given, '=' and all (the tools drop it where
+        // util-linux's handlers do)
         assert_eq!(
             hits(&["--net=/a", "-m/b", "-m=/c", "-m"]),
             vec![
                 opt(Id::Net, Some("/a")),
                 opt(Id::Mount, Some("/b")),
-                opt(Id::Mount, Some("/c")),
+                opt(Id::Mount, Some("=/c")),
                 opt(Id::Mount, None)
             ]
         );
+    }
+
+    #[test]
+    fn ambiguous_candidates_in_getopt_table_order() {
+        const ORDERED: Spec<Id> = Spec { getopt_order: &["map-userz", "map-user"], ..SPEC };
+        let e = loop_of(&ORDERED, &["--map"]).unwrap_err();
+        assert_eq!(e.message(), "option '--map' is ambiguous; possibilities: '--map-userz' '--map-user' '--map-users'");
     }
 
     #[test]

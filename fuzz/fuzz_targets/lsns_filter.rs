@@ -28,6 +28,6 @@ fuzz_target!(|data: &[u8]| {
             assert!(offset <= expr.len(), "offset {offset} past {expr:?}");
             let _ = FilterError::pointer(expr, offset);
         }
-        Err(FilterError::UnknownColumn(name)) => assert!(!name.is_empty() || expr.is_empty()),
+        Err(FilterError::UnknownColumn(names)) => assert!(names.iter().all(|n| !n.is_empty()) && !names.is_empty()),
     }
 });

@@ -86,24 +86,14 @@ pub fn glibc<K: Copy + PartialEq + 'static>(spec: &Spec<K>, args: &[OsString]) -
                 events.push(Event::Error);
                 continue;
             }
-            let (hit, opt, short) = if r >= 1000 {
-                let (hit, opt) = rows[(r - 1000) as usize];
-                (hit, opt, false)
+            let hit = if r >= 1000 {
+                rows[(r - 1000) as usize].0
             } else {
-                let &(hit, opt) =
-                    rows.iter().find(|(_, o)| o.short.map(|c| c as c_int) == Some(r)).expect("known short");
-                (hit, opt, true)
+                rows.iter().find(|(_, o)| o.short.map(|c| c as c_int) == Some(r)).expect("known short").0
             };
-            let mut value = (!optarg.is_null()).then(|| std::ffi::CStr::from_ptr(optarg).to_bytes().to_vec());
-            // util-linux ≥2.39 strips a leading '=' from attached optional
-            // short arguments; our parser does it for every tool
-            if short && opt.short_arg == HasArg::Optional {
-                if let Some(v) = &mut value {
-                    if v.first() == Some(&b'=') {
-                        v.remove(0);
-                    }
-                }
-            }
+            // values as given, '=' and all: the tools drop a leading '='
+            // where util-linux's option handlers do
+            let value = (!optarg.is_null()).then(|| std::ffi::CStr::from_ptr(optarg).to_bytes().to_vec());
             events.push(Event::Opt(hit, value));
         }
         let operands = argv[optind as usize..words.len()]

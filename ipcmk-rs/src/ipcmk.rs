@@ -61,6 +61,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "ipcmk-rs(1)",
     mode: Mode::Permute,
     operands: Values::Nothing,
+    getopt_order: &[],
 };
 
 /// What one run creates, validated.

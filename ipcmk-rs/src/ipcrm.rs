@@ -78,6 +78,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "ipcrm-rs(1)",
     mode: Mode::Permute,
     operands: Values::Nothing,
+    getopt_order: &[],
 };
 
 /// One object to remove.
@@ -220,9 +221,10 @@ impl Build<Id> for Builder {
             Id::PosixMqueue => Some(posix_target(PKind::Mqueue, name)?),
             Id::PosixSemaphore => Some(posix_target(PKind::Sem, name)?),
             Id::All => {
+                // util-linux drops one leading '=' (`-a=msg`, `--all==msg`)
                 p.all = Some(match value {
                     None => All::Everything,
-                    Some(v) => all_kind(v)?,
+                    Some(v) => all_kind(OsStr::from_bytes(v.as_bytes().strip_prefix(b"=").unwrap_or(v.as_bytes())))?,
                 });
                 return Ok(());
             }
@@ -331,22 +333,25 @@ impl<W: Write> Runner<'_, W> {
         }
     }
 
-    fn remove_id(&mut self, kind: Kind, id: i32, verbose: bool) {
+    /// Remove object `id`; a failure names it as the command line did
+    /// (`given`: "id", or "key" for one found by its key, as util-linux
+    /// says `permission denied for key (ID)`).
+    fn remove_id(&mut self, kind: Kind, id: i32, given: &str, verbose: bool) {
         self.say(verbose, format_args!("removing {} id `{id}'", describe(kind)));
         if let Err(e) = sysv::remove(kind, id) {
             let errno = e.raw_os_error().unwrap_or(0);
             self.fail(match errno {
-                libc::EACCES | libc::EPERM => format!("permission denied for id ({id})"),
-                libc::EINVAL => format!("invalid id ({id})"),
-                libc::EIDRM => format!("already removed id ({id})"),
-                _ => format!("id failed: {}", strerror(errno)),
+                libc::EACCES | libc::EPERM => format!("permission denied for {given} ({id})"),
+                libc::EINVAL => format!("invalid {given} ({id})"),
+                libc::EIDRM => format!("already removed {given} ({id})"),
+                _ => format!("{given} failed: {}", strerror(errno)),
             });
         }
     }
 
     fn remove_key(&mut self, kind: Kind, key: i32, text: &str, verbose: bool) {
         match sysv::id_of_key(kind, key) {
-            Ok(id) => self.remove_id(kind, id, verbose),
+            Ok(id) => self.remove_id(kind, id, "key", verbose),
             Err(e) => {
                 let errno = e.raw_os_error().unwrap_or(0);
                 self.fail(match errno {
@@ -369,7 +374,7 @@ impl<W: Write> Runner<'_, W> {
 
     fn remove_all_sysv(&mut self, kind: Kind, verbose: bool) {
         for id in sysv::visible_ids(kind) {
-            self.remove_id(kind, id, verbose);
+            self.remove_id(kind, id, "id", verbose);
         }
     }
 
@@ -402,7 +407,7 @@ fn execute(plan: &Plan, out: &mut impl Write) -> bool {
     let mut r = Runner { out, failed: false };
     for (target, verbose) in &plan.targets {
         match target {
-            Target::Id(kind, id) => r.remove_id(*kind, *id, *verbose),
+            Target::Id(kind, id) => r.remove_id(*kind, *id, "id", *verbose),
             Target::Key(kind, key, text) => r.remove_key(*kind, *key, text, *verbose),
             Target::Posix(kind, name) => r.remove_posix(*kind, name, *verbose),
         }

@@ -94,6 +94,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "lsns-rs(8)",
     mode: Mode::Permute,
     operands: Values::Namespaces,
+    getopt_order: &["notruncate", "noheadings", "nowrap"],
 };
 
 /// How rows are nested.
@@ -175,8 +176,8 @@ pub struct Builder {
     output_all: bool,
     persistent: bool,
     task: Option<i32>,
-    /// `-Q`: the filter, or the first column name it uses that does not exist.
-    filter: Option<std::result::Result<Filter, String>>,
+    /// `-Q`: the filter, or the names it uses that are no columns.
+    filter: Option<std::result::Result<Filter, Vec<String>>>,
     notruncate: bool,
     nowrap: bool,
     types: NsSet,
@@ -195,11 +196,12 @@ impl Builder {
             }
             match first {
                 None => *first = Some(id),
+                // util-linux 2.43 names the one seen first first
                 Some(f) if *f != id => {
                     return Err(Error::msg(format!(
                         "options --{} and --{} cannot be combined",
-                        long_name(pair[0]),
-                        long_name(pair[1])
+                        long_name(*f),
+                        long_name(id)
                     )));
                 }
                 Some(_) => {}
@@ -226,8 +228,8 @@ impl Build<Id> for Builder {
             Id::Task => self.task = Some(parse_pid(&v)?),
             Id::Filter => {
                 // util-linux parses the expression in its loop and looks
-                // its column names up after it
-                self.filter = Some(parse_filter(&v)?);
+                // its column names up after it; an empty one is none
+                self.filter = if v.is_empty() { None } else { Some(parse_filter(&v)?) };
             }
             Id::Notruncate => self.notruncate = true,
             Id::Nowrap => self.nowrap = true,
@@ -236,7 +238,9 @@ impl Build<Id> for Builder {
                 let t = NsType::from_name(&v).ok_or_else(|| Error::msg(format!("unknown namespace type: {v}")))?;
                 self.types.insert(t);
             }
-            Id::Tree => self.tree = Some(parse_tree(value.map(|_| v.as_str()))?),
+            // util-linux drops one leading '=' of the value (`-T=owner`,
+            // `--tree==owner`)
+            Id::Tree => self.tree = Some(parse_tree(value.map(|_| v.strip_prefix('=').unwrap_or(&v)))?),
         }
         Ok(())
     }
@@ -251,7 +255,8 @@ impl Build<Id> for Builder {
         if self.list_columns {
             return Ok(Action::ListColumns { format });
         }
-        let operand = operands.first().map(|o| o.to_string_lossy().into_owned());
+        // (a message string: bytes that are not UTF-8 are said as they are)
+        let operand = operands.first().map(|o| cli::text(Some(o.as_os_str())));
         if self.task.is_some() && operand.is_some() {
             return Err(Error::msg("--task is mutually exclusive with <namespace>"));
         }
@@ -276,8 +281,10 @@ impl Build<Id> for Builder {
         }
         let filter = match self.filter {
             Some(Ok(filter)) => Some(filter),
-            Some(Err(name)) => {
-                nsutils_common::error::warn(format!("unknown column: {name}"));
+            Some(Err(names)) => {
+                for name in names {
+                    nsutils_common::error::warn(format!("unknown column: {name}"));
+                }
                 return Err(Error::msg("failed to initialize filter"));
             }
             None => None,
@@ -341,23 +348,15 @@ fn parse_tree(v: Option<&str>) -> Result<Tree> {
 /// `-Q EXPR` over every column (shown or not), parsed once (regular
 /// expressions are compiled as it is parsed). A syntax error is an error
 /// now; an unknown column name is given back, for the check after the loop.
-fn parse_filter(expr: &str) -> Result<std::result::Result<Filter, String>> {
-    let unknown = std::cell::RefCell::new(None);
-    let resolve = |name: &str| {
-        // an unknown name stands for a column no row has until the check
-        // after the loop refuses the filter
-        Col::from_name(name).map(|c| c as usize).or_else(|| {
-            unknown.borrow_mut().get_or_insert_with(|| name.to_string());
-            Some(usize::MAX)
-        })
-    };
+fn parse_filter(expr: &str) -> Result<std::result::Result<Filter, Vec<String>>> {
+    let resolve = |name: &str| Col::from_name(name).map(|c| c as usize);
     match Filter::parse(expr, &resolve) {
-        Ok(filter) => Ok(unknown.into_inner().map_or(Ok(filter), Err)),
+        Ok(filter) => Ok(Ok(filter)),
         Err(FilterError::Syntax { message, offset }) => {
             Err(Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset))))
         }
-        // the resolver knows every name
-        Err(FilterError::UnknownColumn(name)) => Ok(Err(name)),
+        // refused after the loop, as util-linux looks the names up there
+        Err(FilterError::UnknownColumn(names)) => Ok(Err(names)),
     }
 }
 
@@ -462,8 +461,10 @@ mod tests {
     #[test]
     fn exclusive_options_in_command_line_order() {
         assert_eq!(error(&["-J", "-r"]), "options --json and --raw cannot be combined");
-        assert_eq!(error(&["-r", "-J"]), "options --json and --raw cannot be combined");
+        // util-linux 2.43 names the one given first first
+        assert_eq!(error(&["-r", "-J"]), "options --raw and --json cannot be combined");
         assert_eq!(error(&["-P", "-p", "1"]), "options --persistent and --task cannot be combined");
+        assert_eq!(error(&["-p", "1", "-P"]), "options --task and --persistent cannot be combined");
         assert_eq!(error(&["-J", "-r", "-t", "foo"]), "options --json and --raw cannot be combined");
         assert_eq!(error(&["-t", "foo", "-J", "-r"]), "unknown namespace type: foo");
         assert_eq!(error(&["-t", "foo", "--bogus"]), "unknown namespace type: foo");

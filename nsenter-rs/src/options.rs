@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::OwnedFd;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nsutils_common::cli::{self, Build, Mode, Opt, Spec, Values};
@@ -113,6 +114,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "nsenter-rs(1)",
     mode: Mode::StopAtFirstOperand,
     operands: Values::Command,
+    getopt_order: &[],
 };
 
 /// What the option stage needs from the system: opening the files and
@@ -260,13 +262,14 @@ impl Build<Id> for Builder<'_> {
     type Plan = Plan;
 
     fn take(&mut self, id: Id, value: Option<&OsStr>) -> Result<()> {
-        // an empty optional value (`--wd=`, or `-w=` once the `=` is
-        // stripped) means "no value", as util-linux 2.43 treats `-w=`
-        let value = value.filter(|v| !v.is_empty());
+        // An optional value, even empty (`--wd=`, `-w=`), names a file, as
+        // in util-linux 2.43. Its namespace options, -w and -W drop one
+        // leading '=' of the value (`-n=FILE`, `--wd==DIR`); -r keeps it.
+        let stripped = value.map(|v| OsStr::from_bytes(v.as_bytes().strip_prefix(b"=").unwrap_or(v.as_bytes())));
         let (host, plan) = (self.host, &mut self.plan);
         match id {
             Id::Ns(ty) => {
-                let source = match value {
+                let source = match stripped {
                     None => NsSource::Target,
                     Some(v) => ns_source(host, v)?,
                 };
@@ -280,11 +283,12 @@ impl Build<Id> for Builder<'_> {
                 plan.target = Some(parse_target(&cli::text(value))?);
             }
             Id::NetSocket => {
+                // a negative descriptor is none, as util-linux 2.43 takes it
                 let arg = cli::text(value);
-                let fd = parse::parse_u32(&arg, 10)
+                let fd = parse::parse_i64(&arg, 10)
                     .and_then(|v| i32::try_from(v).map_err(|_| NumError::Range))
                     .map_err(|e| e.to_error("failed to parse file descriptor", &arg))?;
-                plan.net_socket = Some(fd);
+                plan.net_socket = (fd >= 0).then_some(fd);
             }
             Id::UserParent => plan.user_parent = true,
             Id::Setuid => plan.setuid = Some(parse_id_arg(&cli::text(value), "failed to parse uid")?),
@@ -298,14 +302,14 @@ impl Build<Id> for Builder<'_> {
                 if self.wdns_given {
                     return Err(Error::msg("options --wdns and --wd cannot be combined"));
                 }
-                plan.wd = Some(dir(host, value)?);
+                plan.wd = Some(dir(host, stripped)?);
             }
             Id::Wdns => {
                 if plan.wd.is_some() {
                     return Err(Error::msg("options --wd and --wdns cannot be combined"));
                 }
                 self.wdns_given = true;
-                match value {
+                match stripped {
                     Some(v) => plan.wdns = Some(v.into()),
                     // The argument is optional in getopt terms (util-linux ≥2.39),
                     // so `-W /tmp` leaves /tmp as the program; util-linux then
@@ -324,9 +328,12 @@ impl Build<Id> for Builder<'_> {
     }
 
     fn finish(self, operands: Vec<OsString>) -> Result<Plan> {
-        let plan = Plan { program: operands, ..self.plan };
-        if plan.net_socket.is_some() && plan.namespaces.contains_key(&NsType::Net) {
-            return Err(Error::msg("options --net and --net-socket cannot be combined"));
+        let mut plan = Plan { program: operands, ..self.plan };
+        // -N wins over a network namespace option, given before or after
+        // it, as in util-linux 2.43 (whose file was opened, and is not
+        // looked at again)
+        if plan.net_socket.is_some() {
+            plan.namespaces.remove(&NsType::Net);
         }
         if plan.target.is_none() {
             let no_target = |what: &str| Err(Error::msg(format!("no target PID specified for {what}")));
@@ -335,13 +342,10 @@ impl Build<Id> for Builder<'_> {
             if plan.all {
                 return no_target("--all");
             }
-            for ty in NsType::ENTER_ORDER {
-                if matches!(plan.namespaces.get(&ty), Some(NsSource::Target)) {
-                    return no_source(&format!("ns/{}", ty.name()));
-                }
-            }
-            if plan.net_socket.is_some() {
-                return no_target("--net-socket");
+            // util-linux 2.43's words for a namespace of the target's
+            let of_target = plan.namespaces.values().any(|s| matches!(s, NsSource::Target));
+            if of_target || plan.net_socket.is_some() || (plan.user_parent && plan.namespaces.is_empty()) {
+                return Err(Error::msg("no target PID specified"));
             }
             if matches!(plan.root, Some(DirArg::Target)) {
                 return no_source("root");
@@ -363,9 +367,6 @@ impl Build<Id> for Builder<'_> {
             }
             if plan.follow_context {
                 return no_target("--follow-context");
-            }
-            if plan.user_parent && plan.namespaces.is_empty() {
-                return no_target("--user-parent");
             }
         }
         // util-linux ≥2.40 refuses to do nothing but run the program; so do
@@ -398,7 +399,6 @@ impl Plan {
 /// `FILE` (opened now), `:NSID` or `./:name` (a file whose name starts
 /// with a colon).
 fn ns_source(host: &dyn Host, value: &OsStr) -> Result<NsSource> {
-    use std::os::unix::ffi::OsStrExt;
     let bytes = value.as_bytes();
     if let Some(id) = bytes.strip_prefix(b":") {
         let text = bytes::text(id);
@@ -414,13 +414,28 @@ fn ns_source(host: &dyn Host, value: &OsStr) -> Result<NsSource> {
     Given::open(host, value).map(NsSource::File)
 }
 
-/// `PID[:INODE]` as util-linux 2.43 parses it: both positive numbers.
+/// `PID[:INODE]` as util-linux 2.43 parses it: both positive numbers
+/// (`strtol`'s leading blanks and sign allowed, so `' 1'`, `+1` and
+/// `1: 2` are taken). A PID out of range is reported before anything
+/// that follows its digits (`0x10` is out of range, `1x` invalid).
 fn parse_target(arg: &str) -> Result<Target> {
     let fail = |e: NumError| Error::errno(format!("failed to parse PID argument '{arg}'"), e.errno());
     let (pid_text, inode_text) = match arg.split_once(':') {
         Some((p, i)) => (p, Some(i)),
         None => (arg, None),
     };
+    let number = {
+        let t = arg.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+        let sign = usize::from(t.starts_with(['+', '-']));
+        let n = t[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        (n > 0).then(|| &t[..sign + n])
+    };
+    if let Some(number) = number {
+        match parse::parse_i64(number, 10) {
+            Ok(pid) if pid > 0 && pid <= i64::from(libc::pid_t::MAX) => {}
+            _ => return Err(fail(NumError::Range)),
+        }
+    }
     let pid = parse::parse_u64(pid_text, 10).map_err(fail)?;
     if pid == 0 || pid > libc::pid_t::MAX as u64 {
         return Err(fail(NumError::Range));
@@ -513,6 +528,17 @@ mod tests {
             "failed to parse PID argument '99999999999': Numerical result out of range"
         );
         assert_eq!(err(&["-t", "1", "-t", "1", "-u"]), "option --target may be given only once");
+        // strtol's blanks and sign; a PID out of range before what follows it
+        for (arg, pid, inode) in [(" 7", 7, None), ("+7", 7, None), ("7: 2", 7, Some(2)), ("7:+2", 7, Some(2))] {
+            assert_eq!(plan(&["-t", arg, "-u"]).unwrap().target, Some(Target { pid, inode }), "{arg:?}");
+        }
+        for arg in ["0x10", "0 ", "-5abc", "2147483648x", "0:x"] {
+            let want = format!("failed to parse PID argument '{arg}': Numerical result out of range");
+            assert_eq!(err(&["-t", arg, "-u"]), want);
+        }
+        for arg in ["7 ", "1x", "7:0x5", "7 :5", " "] {
+            assert_eq!(err(&["-t", arg, "-u"]), format!("failed to parse PID argument '{arg}': Invalid argument"));
+        }
     }
 
     #[test]
@@ -527,7 +553,11 @@ mod tests {
         assert!(err(&["--net=:x", "true"]).starts_with("invalid namespace ID: ':x'"));
         assert!(err(&["--net=:0", "true"]).starts_with("invalid namespace ID: ':0'"));
         // `--net FILE` is "no value" and FILE is the program
-        assert_eq!(err(&["--net", "/run/netns/x", "true"]), "neither filename nor target pid supplied for ns/net");
+        assert_eq!(err(&["--net", "/run/netns/x", "true"]), "no target PID specified");
+        // an empty value is a file name; one '=' is dropped, long or short
+        assert_eq!(source(&plan(&["--net=", "true"]).unwrap(), NsType::Net), "");
+        assert_eq!(source(&plan(&["--net==/n", "true"]).unwrap(), NsType::Net), "/n");
+        assert_eq!(source(&plan(&["-n==/n", "true"]).unwrap(), NsType::Net), "=/n");
         // the last spelling of a type wins, as in getopt loops
         let p = plan(&["-t", "1", "-n/x", "-n"]).unwrap();
         assert_eq!(source(&p, NsType::Net), "target");
@@ -535,17 +565,22 @@ mod tests {
 
     #[test]
     fn what_needs_a_target() {
-        assert_eq!(err(&["-n", "true"]), "neither filename nor target pid supplied for ns/net");
+        // util-linux 2.43's words for a namespace of the target, -N and
+        // --user-parent, before the checks of directories
+        assert_eq!(err(&["-n", "true"]), "no target PID specified");
+        assert_eq!(err(&["-r", "-U", "true"]), "no target PID specified");
+        assert_eq!(err(&["-e", "-N", "3", "true"]), "no target PID specified");
+        assert_eq!(err(&["-r", "--user-parent", "true"]), "no target PID specified");
         assert_eq!(err(&["-a", "true"]), "no target PID specified for --all");
         assert_eq!(err(&["-r", "true"]), "neither filename nor target pid supplied for root");
         assert_eq!(err(&["-w", "true"]), "neither filename nor target pid supplied for cwd");
         assert_eq!(err(&["-n/x", "-e", "true"]), "neither filename nor target pid supplied for environ");
         assert_eq!(err(&["-n/x", "-c", "true"]), "neither filename nor target pid supplied for cgroup");
-        assert_eq!(err(&["-N", "3", "true"]), "no target PID specified for --net-socket");
+        assert_eq!(err(&["-N", "3", "true"]), "no target PID specified");
         assert_eq!(err(&["-n/x", "-S", "follow"]), "no target PID specified for --setuid follow");
         assert_eq!(err(&["-n/x", "-G", "follow"]), "no target PID specified for --setgid follow");
         assert_eq!(err(&["-n/x", "-Z"]), "no target PID specified for --follow-context");
-        assert_eq!(err(&["--user-parent"]), "no target PID specified for --user-parent");
+        assert_eq!(err(&["--user-parent"]), "no target PID specified");
         // files and explicit directories need none
         assert!(plan(&["-n/x", "-r/", "-w/tmp", "true"]).is_ok());
         assert!(plan(&["-n/x", "--user-parent", "true"]).is_ok());
@@ -578,8 +613,14 @@ mod tests {
         assert_eq!((dir(&p.root), dir(&p.wd)), ("target".into(), "/tmp".into()));
         let p = plan(&["-t", "1", "-m", "-W/srv", "true"]).unwrap();
         assert_eq!(p.wdns, Some("/srv".into()));
+        // an attached value is a directory, even empty; -w and -W drop one
+        // '=' of it, -r none (as util-linux 2.43)
         let p = plan(&["-t", "1", "-m", "-w=", "true"]).unwrap();
-        assert_eq!(dir(&p.wd), "target");
+        assert_eq!(dir(&p.wd), "");
+        let p = plan(&["-t", "1", "-m", "--wd==/w", "-r=/r", "true"]).unwrap();
+        assert_eq!((dir(&p.wd), dir(&p.root)), ("/w".into(), "=/r".into()));
+        let p = plan(&["-t", "1", "-m", "-W=", "true"]).unwrap();
+        assert_eq!(p.wdns, Some("".into()));
         // util-linux checks the pair in its loop, the earlier option first
         assert_eq!(err(&["-t", "1", "-u", "-W/tmp", "-w", "true"]), "options --wdns and --wd cannot be combined");
         assert_eq!(err(&["-t", "1", "-u", "-w", "-W/tmp", "--bogus"]), "options --wd and --wdns cannot be combined");
@@ -592,7 +633,18 @@ mod tests {
         let p = plan(&["-t", "1", "-N", "7", "true"]).unwrap();
         assert_eq!(p.net_socket, Some(7));
         assert_eq!(err(&["-t", "1", "-N", "x"]), "failed to parse file descriptor: 'x'");
-        assert_eq!(err(&["-t", "1", "-N", "3", "-n"]), "options --net and --net-socket cannot be combined");
+        // -N wins over a network namespace option (util-linux 2.43)
+        for args in [&["-t", "1", "-N", "3", "-n"][..], &["-t", "1", "--net=/n", "-N", "3"]] {
+            let p = plan(args).unwrap();
+            assert_eq!((p.net_socket, source(&p, NsType::Net)), (Some(3), "none".into()), "{args:?}");
+        }
+        // a negative descriptor is none
+        assert_eq!(err(&["-t", "1", "-N", "-1"]), "no namespace specified");
+        assert_eq!(plan(&["-t", "1", "-N", "-2147483648", "-n"]).unwrap().net_socket, None);
+        assert_eq!(
+            err(&["-t", "1", "-N", "-2147483649"]),
+            "failed to parse file descriptor: '-2147483649': Numerical result out of range"
+        );
     }
 
     #[test]

@@ -257,12 +257,12 @@ fn open_everything(plan: &mut Plan) -> Result<Opened> {
     opened.root = match plan.root.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("root"), dir_flags, target_pid)?),
-        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir, CHDIR_ROOT_FAILED)?),
     };
     opened.wd = match plan.wd.take() {
         None => None,
         Some(DirArg::Target) => Some(open_path(&proc_file("cwd"), dir_flags, target_pid)?),
-        Some(DirArg::Path(dir)) => Some(given_dir(dir)?),
+        Some(DirArg::Path(dir)) => Some(given_dir(dir, CHDIR_WD_FAILED)?),
     };
     if plan.env {
         let path = proc_file("environ");
@@ -377,12 +377,18 @@ fn target_hint(pid: libc::pid_t, err: &io::Error) -> Option<String> {
     }
 }
 
+/// util-linux's messages when changing to the root or working directory
+/// fails.
+const CHDIR_ROOT_FAILED: &str = "change directory by root file descriptor failed";
+const CHDIR_WD_FAILED: &str = "change directory by working directory file descriptor failed";
+
 /// A directory named on the command line (opened when its option was read):
-/// refused, as an open with `O_DIRECTORY` would refuse it, when it is none.
-fn given_dir(dir: Given) -> Result<OwnedFd> {
+/// refused before entering anything when it is none, with util-linux's
+/// message for the change of directory that would fail (`chdir_failed`).
+fn given_dir(dir: Given, chdir_failed: &str) -> Result<OwnedFd> {
     match fstat(dir.fd.as_fd()) {
         Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFDIR => Ok(dir.fd),
-        Ok(_) => Err(open_error(&dir.path, &io::Error::from_raw_os_error(libc::ENOTDIR), None)),
+        Ok(_) => Err(Error::errno(chdir_failed, libc::ENOTDIR)),
         Err(e) => Err(open_error(&dir.path, &e, None)),
     }
 }
@@ -455,8 +461,6 @@ fn target_has_other(pid: libc::pid_t, ty: NsType) -> Result<bool> {
         // that the entering (or the pin) reports it, as HEAD does: skipping
         // every type would run the program in our own namespaces.
         Err(e) if e.kind() == io::ErrorKind::NotFound && Path::new(&format!("/proc/{pid}")).exists() => Ok(true),
-        // not ours to inspect: try to enter and let that report
-        Err(e) if e.raw_os_error() == Some(libc::EACCES) => Ok(true),
         Err(e) => Err(Error::os(format!("stat of {} failed", bytes::path(&path)), &e).with_hint(target_hint(pid, &e))),
     }
 }
@@ -474,7 +478,7 @@ fn socket_namespace(pidfd: &PidFd, fd: i32, pid: libc::pid_t) -> Result<NsFile> 
     NsFile::of_socket(sock.as_fd()).map_err(|e| {
         let hint = matches!(e.raw_os_error(), Some(libc::ENOTTY | libc::ENOTSOCK | libc::EINVAL))
             .then(|| format!("file descriptor {fd} of process {pid} is not a socket"));
-        Error::os(format!("cannot get the network namespace of socket {fd} of PID {pid}"), &e).with_hint(hint)
+        Error::os(format!("ioctl({}, SIOCGSKNS)", sock.as_raw_fd()), &e).with_hint(hint)
     })
 }
 
@@ -483,7 +487,7 @@ fn socket_namespace(pidfd: &PidFd, fd: i32, pid: libc::pid_t) -> Result<NsFile> 
 /// (or the target's user namespace's parent, when there is none).
 fn parent_user_namespace(plan: &Plan, given: &mut Vec<(NsType, NsFile)>, from_target: &mut NsSet) -> Result<NsFile> {
     let pid = plan.target.map(|t| t.pid);
-    let parent_of = |f: &NsFile| f.parent().map_err(|e| Error::os("cannot get the parent user namespace", &e));
+    let parent_of = |f: &NsFile| f.parent().map_err(|e| Error::os("failed to open parent namespace", &e));
     if let Some(i) = given.iter().position(|(t, _)| *t == NsType::User) {
         let (_, user) = given.remove(i);
         return parent_of(&user);
@@ -569,7 +573,7 @@ fn change_directories(plan: &Plan, opened: &mut Opened) -> Result<()> {
     if let Some(root) = opened.root.take() {
         let keep_cwd = opened.wd.is_none() && plan.wdns.is_none();
         let cwd = if keep_cwd { open_cloexec(Path::new("."), libc::O_PATH | libc::O_DIRECTORY).ok() } else { None };
-        fchdir(&root).map_err(|e| Error::os("change directory by root file descriptor failed", &e))?;
+        fchdir(&root).map_err(|e| Error::os(CHDIR_ROOT_FAILED, &e))?;
         chroot_here().map_err(|e| Error::os("chroot failed", &e))?;
         std::env::set_current_dir("/").map_err(|e| Error::os("cannot change directory to /", &e))?;
         if let Some(cwd) = cwd.filter(is_below_root) {
@@ -577,10 +581,14 @@ fn change_directories(plan: &Plan, opened: &mut Opened) -> Result<()> {
         }
     }
     if let Some(dir) = &plan.wdns {
-        opened.wd = Some(open_path(dir, libc::O_RDONLY | libc::O_DIRECTORY, None)?);
+        // util-linux's words (the directory is looked up inside); O_PATH:
+        // what is not a directory fails in fchdir, as there, and a FIFO or
+        // a device is never opened for reading
+        let wd = open_cloexec(dir, libc::O_PATH).map_err(|e| Error::os("cannot open current working directory", &e))?;
+        opened.wd = Some(wd);
     }
     if let Some(wd) = opened.wd.take() {
-        fchdir(&wd).map_err(|e| Error::os("change directory by working directory file descriptor failed", &e))?;
+        fchdir(&wd).map_err(|e| Error::os(CHDIR_WD_FAILED, &e))?;
     }
     Ok(())
 }
@@ -685,7 +693,7 @@ impl Credentials {
             }
             if let Err(e) = unistd::setgid(Gid::from_raw(gid)) {
                 let e = io::Error::from(e);
-                return Err(Error::os("setgid failed", &e).with_hint(self.unmapped_hint("gid", gid, &e)));
+                return Err(Error::os("setgid() failed", &e).with_hint(self.unmapped_hint("gid", gid, &e)));
             }
         }
         let keep_caps = keep_caps && self.entered_user;
@@ -695,7 +703,7 @@ impl Credentials {
             }
             if let Err(e) = unistd::setuid(Uid::from_raw(uid)) {
                 let e = io::Error::from(e);
-                return Err(Error::os("setuid failed", &e).with_hint(self.unmapped_hint("uid", uid, &e)));
+                return Err(Error::os("setuid() failed", &e).with_hint(self.unmapped_hint("uid", uid, &e)));
             }
         }
         if keep_caps {

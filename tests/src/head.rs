@@ -72,7 +72,7 @@ where
     let head = util_linux_head(ul)?;
     record(ul, &mode_of(args.clone()));
     let ours = wrap(ul_named(ul).args(args.clone())).run();
-    let theirs = wrap(head.args(args)).run();
+    let theirs = crate::differential::without_pidfd_like_ours(wrap(head.args(args))).run();
     Some((ours, theirs))
 }
 

@@ -42,6 +42,7 @@ pub mod complete;
 pub mod container;
 mod differential;
 mod environment;
+pub mod errors;
 pub mod fallbacks;
 pub mod head;
 pub mod hostile;

@@ -177,7 +177,7 @@ fn errors_match_util_linux() {
 fn exclusive_options_use_head_wording() {
     let lsns = || nsutils_tests::ul_named("lsns");
     lsns().args(["-J", "-r"]).run().fails_with("lsns", "options --json and --raw cannot be combined", 1).no_stdout();
-    lsns().args(["--raw", "--json"]).run().fails_with("lsns", "options --json and --raw cannot be combined", 1);
+    lsns().args(["--raw", "--json"]).run().fails_with("lsns", "options --raw and --json cannot be combined", 1);
     lsns().args(["-P", "-p", "1"]).run().fails_with("lsns", "options --persistent and --task cannot be combined", 1);
     lsns().args(["-J", "-r", "-t", "foo"]).run().fails_with("lsns", "options --json and --raw cannot be combined", 1);
     lsns().args(["-p", "0"]).run().fails_with("lsns", "invalid PID argument: '0': Numerical result out of range", 1);
@@ -465,13 +465,13 @@ fn filter_errors_point_at_the_problem() {
         "lsns: failed to parse \"NS ==\": syntax error, unexpected end of file\n    NS ==\n         ^\n"
     );
     for (expr, msg, caret) in [
-        ("NS == 1 )", "syntax error, unexpected ')'", 8),
+        ("NS == 1 )", "syntax error, unexpected ')', expecting end of file", 8),
         ("(TYPE == 'net'", "syntax error, unexpected end of file", 14),
-        ("NS 1", "syntax error, unexpected number 1", 3),
-        ("TYPE == 'net", "unterminated string", 8),
-        ("NS @ 1", "syntax error, unexpected character '@'", 3),
-        ("NS == 1Q", "syntax error, unknown number suffix 'Q'", 6),
-        ("COMMAND =~ '('", "invalid regular expression '(': ", 11),
+        ("NS 1", "syntax error, unexpected NUMBER, expecting end of file", 3),
+        ("TYPE == 'net", "syntax error, unexpected invalid token", 8),
+        ("NS @ 1", "syntax error, unexpected NUMBER, expecting end of file", 5),
+        ("NS == 1Q", "syntax error, unexpected HOLDER, expecting end of file", 7),
+        ("COMMAND =~ '('", "Unmatched ( or \\(", 11),
     ] {
         let out = lsns().args(["-Q", expr]).run();
         out.code(1).no_stdout();

@@ -86,11 +86,16 @@ fn nobody_cannot_enter_namespaces_owned_by_root() {
     let t = root_target(&["-n", "-m", "-u", "-i", "-p", "--mount-proc", "-C", "-T"]);
     let p = t.pid().to_string();
     // through the pidfd, every type and all at once: setns(2) says EPERM
-    for opt in ["-n", "-m", "-u", "-i", "-p", "-C", "-T", "-U", "-a"] {
+    for opt in ["-n", "-m", "-u", "-i", "-p", "-C", "-T", "-U"] {
         let out = nobody(tool("nsenter-rs").args(["-t", &p, opt, "touch", &m])).run();
         refused(&out, "nsenter-rs", "reassociate to namespaces failed: Operation not permitted");
         hint_has(&out, "CAP_SYS_ADMIN");
     }
+    // -a looks at the target's namespaces first, which nobody may not (as
+    // util-linux 2.43)
+    let out = nobody(tool("nsenter-rs").args(["-t", &p, "-a", "touch", &m])).run();
+    refused(&out, "nsenter-rs", &format!("stat of /proc/{p}/ns/user failed: Permission denied"));
+    hint_has(&out, "CAP_SYS_PTRACE");
     // through /proc/PID/ns files: open(2) says EACCES, as util-linux
     for (opt, ns) in [("-n", "net"), ("-m", "mnt"), ("-p", "pid")] {
         let out = nobody(setns_without_pidfd(tool("nsenter-rs")).args(["-t", &p, opt, "touch", &m])).run();
@@ -244,7 +249,7 @@ fn setuid_and_setgid_cannot_make_someone_else_outside_a_user_namespace() {
     let t = nobody_target(&["-r", "-n", "-u"]);
     let p = t.pid().to_string();
     let out = nobody(tool("nsenter-rs")).args(["-t", &p, "-w", "-S", "0", "touch", &m]).run();
-    refused(&out, "nsenter-rs", "setuid failed: Operation not permitted");
+    refused(&out, "nsenter-rs", "setuid() failed: Operation not permitted");
     let out = nobody(tool("nsenter-rs")).args(["-t", &p, "-w", "-G", "0", "touch", &m]).run();
     refused(&out, "nsenter-rs", "setgroups failed: Operation not permitted");
     // and entering its network namespace needs its user namespace too
@@ -363,10 +368,12 @@ fn ipcrm_as_nobody_cannot_remove_roots_objects() {
     assert_eq!(before.len(), 3, "{before:?}");
     let key = sandbox.sh("ipcs -q | awk '/^0x/ {printf \"%s\", $1; exit}'").stdout;
     let as_nobody = |args: &[&str]| sandbox.wrap(setpriv_nobody(tool("ipcrm-rs").args(args))).run();
-    for args in [&["-q", "0"][..], &["-m", "0"], &["-s", "0"], &["-Q", key.as_str()]] {
+    for args in [&["-q", "0"][..], &["-m", "0"], &["-s", "0"]] {
         let out = as_nobody(args);
         refused(&out, "ipcrm-rs", "permission denied for id (0)");
     }
+    // found by its key, the object is named by its id in util-linux 2.43's words
+    refused(&as_nobody(&["-Q", key.as_str()]), "ipcrm-rs", "permission denied for key (0)");
     let out = as_nobody(&["-a"]);
     out.code(1);
     assert!(out.stderr.lines().all(|l| l.starts_with("ipcrm-rs: ")), "{}", out.stderr);

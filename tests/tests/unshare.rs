@@ -361,7 +361,7 @@ fn ranges_as_root_are_written_directly() {
     // overlapping ranges: the kernel refuses, with the map-write message
     let out = us().args(["--map-users=0:100000:10", "--map-users=5:200000:10", "true"]).run();
     assert_eq!(out.code, Some(1), "{}", out.stderr);
-    assert!(out.stderr.starts_with("unshare-rs: write failed /proc/"), "{}", out.stderr);
+    assert!(out.stderr.starts_with("unshare-rs: failed to write /proc/"), "{}", out.stderr);
     assert!(out.stderr.contains("/uid_map: Invalid argument\n"), "{}", out.stderr);
 }
 

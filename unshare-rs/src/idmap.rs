@@ -138,17 +138,26 @@ pub(crate) fn decimal(s: &str) -> Option<u32> {
     s.parse().ok()
 }
 
+/// A decimal ID of the command line, as `strtoul(3)` reads one after
+/// leading blanks and a `+` (util-linux takes those); nothing may follow
+/// the digits, and there is no `-` (which `strtoul` wraps round) or `0x`.
+pub(crate) fn argument_id(s: &str) -> Option<u32> {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']);
+    decimal(s.strip_prefix('+').unwrap_or(s))
+}
+
 /// Parse a `--map-users`/`--map-groups` range: `inner:outer:count`
 /// (util-linux 2.39+) or the deprecated `outer,inner,count`.
 ///
 /// Stricter than util-linux's `sscanf("%u")`, which silently wraps `-1` and
 /// numbers past 4294967295 and takes a count of 0 for "no map": every field
-/// must be a decimal number below 2^32 and the count must not be zero.
+/// must be a decimal number below 2^32 (leading blanks and `+` are fine,
+/// as there) and the count must not be zero.
 pub fn parse_range(spec: &str) -> Result<Wanted, Error> {
     let fields = |sep: char| -> Option<[u32; 3]> {
         let v: Vec<&str> = spec.split(sep).collect();
         match v.as_slice() {
-            [a, b, c] => Some([decimal(a)?, decimal(b)?, decimal(c)?]),
+            [a, b, c] => Some([argument_id(a)?, argument_id(b)?, argument_id(c)?]),
             _ => None,
         }
     };
@@ -370,9 +379,12 @@ mod tests {
 
     #[test]
     fn bad_ranges() {
-        for bad in ["1,2", "1:2", "1:2:3:4", "a:1:1", "-1:0:1", "0:0:0", "4294967296:0:1", "", "1,2:3", " 1:2:3"] {
+        for bad in ["1,2", "1:2", "1:2:3:4", "a:1:1", "-1:0:1", "0:0:0", "4294967296:0:1", "", "1,2:3", "1 :2:3"] {
             assert_eq!(parse_range(bad).unwrap_err().message(), format!("invalid mapping '{bad}'"), "{bad}");
         }
+        // strtoul's leading blanks and plus sign, as util-linux takes them
+        assert_eq!(parse_range(" 1:+2:\t3").unwrap(), w(1, 2, 3));
+        assert!(parse_range("++1:0:1").is_err() && parse_range("+ 1:0:1").is_err());
     }
 
     #[test]

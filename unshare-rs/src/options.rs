@@ -231,6 +231,23 @@ pub const SPEC: Spec<Id> = Spec {
     man: "unshare-rs(1)",
     mode: Mode::StopAtFirstOperand,
     operands: Values::Command,
+    getopt_order: &[
+        "mount",
+        "mount-proc",
+        "mount-binfmt",
+        "map-user",
+        "map-users",
+        "map-group",
+        "map-groups",
+        "map-root-user",
+        "map-current-user",
+        "map-auto",
+        "map-subids",
+        "monotonic",
+        "setgroups",
+        "setuid",
+        "setgid",
+    ],
 };
 
 /// What `--propagation` does to the new mount namespace's mounts.
@@ -419,11 +436,15 @@ fn number_u32(value: &str, what: &str) -> Result<u32> {
     parse_u32(value, 10).map_err(|e| e.to_error(what, value))
 }
 
-/// `--owner UID:GID`: exactly two decimal numbers, where `-1` (or
-/// 4294967295) keeps that ID, as util-linux 2.43 takes it.
+/// `--owner UID:GID`: exactly two decimal numbers (leading blanks and `+`
+/// allowed), where `-1` (or 4294967295) keeps that ID, as util-linux 2.43
+/// takes it.
 fn parse_owner(value: &str) -> Result<(u32, u32)> {
     let bad = || Error::msg("failed to parse owner");
-    let id = |s: &str| if s == "-1" { Some(u32::MAX) } else { idmap::decimal(s) };
+    let id = |s: &str| match s.trim_start_matches([' ', '\t', '\n', '\x0b', '\x0c', '\r']) {
+        "-1" => Some(u32::MAX),
+        _ => idmap::argument_id(s),
+    };
     let (u, g) = value.split_once(':').ok_or_else(bad)?;
     Ok((id(u).ok_or_else(bad)?, id(g).ok_or_else(bad)?))
 }
@@ -934,6 +955,8 @@ pub(crate) mod tests {
         assert_eq!(err(&["--owner", "1000"]), "failed to parse owner");
         assert_eq!(err(&["--owner", "1:x"]), "failed to parse owner");
         assert_eq!(err(&["--owner", "-2:0"]), "failed to parse owner");
+        assert_eq!(err(&["--owner", "1 :0"]), "failed to parse owner");
+        assert_eq!(plan(&["--owner", " +1: -1"]).owner, Some((1, u32::MAX)));
         assert_eq!(err(&["--owner", "4294967296:0"]), "failed to parse owner");
         assert_eq!(
             err(&["-r", "--setgroups", "allow"]),

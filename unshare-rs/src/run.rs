@@ -251,7 +251,15 @@ fn write_id_ranges(plan: &Plan, pid: libc::pid_t) -> i32 {
                 Ok(()) => 0,
                 Err(e) => {
                     let hint = hints::map_write(e.errno());
-                    report(setup::write_error(&path, e).with_hint(hint))
+                    // util-linux words a range map's failed write otherwise
+                    // than a single map's (`write failed PATH`)
+                    let err = match e {
+                        crate::kernel::WriteError::Write(e) => {
+                            Error::os(format!("failed to write {}", nsutils_common::bytes::path(&path)), &e)
+                        }
+                        e => setup::write_error(&path, e),
+                    };
+                    report(err.with_hint(hint))
                 }
             }
         } else {

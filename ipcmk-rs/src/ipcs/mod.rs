@@ -160,6 +160,7 @@ pub const SPEC: Spec<Id> = Spec {
     man: "ipcs-rs(1)",
     mode: Mode::Permute,
     operands: Values::Nothing,
+    getopt_order: &[],
 };
 
 /// Which view of the objects to print (only the last of `-t -p -c -l -u`
