@@ -958,7 +958,8 @@ fn pidfd_entry_is_probed_not_inferred_from_the_kernel_version() {
     for files in [false, true] {
         // the filter is inherited by the traced nsenter-rs
         let c = Cmd::new("strace")
-            .args(["-f", "-qq", "-e", "trace=setns,openat", "-o", "/dev/stderr"])
+            // (musl opens with open(2), glibc with openat(2))
+            .args(["-f", "-qq", "-e", "trace=setns,open,openat", "-o", "/dev/stderr"])
             .arg(tool_path("nsenter-rs"))
             .args(["-t", &pid, "-n", "readlink", "/proc/self/ns/net"]);
         let out = if files { nsutils_tests::fallbacks::setns_without_pidfd(c) } else { c }.run();
