@@ -777,6 +777,11 @@ const REG_MESSAGES: [&str; 17] = [
 /// The most pattern nodes [`compiled_size`] lets regcomp build.
 const MAX_REGEX_NODES: u64 = 1 << 20;
 
+/// The largest sum of squared optional nodes and alternation branches
+/// [`compiled_size`] lets regcomp build: `a{1,4096}` (some 130 MB), not
+/// `a{1,4097}`; 4,095 `a|` before an `a`, not 4,096.
+const MAX_REGEX_OPTIONAL: u64 = 4095 * 4095;
+
 /// An upper bound of the nodes glibc's `regcomp` makes of an extended
 /// regular expression. It copies the subexpression of every repetition
 /// (`X+` is built as `XX*`, `X{m,n}` as n copies), so stacked or nested
@@ -785,7 +790,20 @@ const MAX_REGEX_NODES: u64 = 1 << 20;
 /// Brackets and escapes count as one node; the bound is deliberately rough.
 /// Groups nested deeper than [`MAX_DEPTH`] count as too big: regcomp
 /// parses them by recursion, and some 30,000 of them overflow its stack.
+///
+/// Memory also grows with the square of the nodes a repetition makes
+/// optional (each one's epsilon closure holds the ones after it:
+/// `a{1,10000}` takes 790 MB, `a{1,32767}` 8 GB and 13 s) and of the
+/// branches of one alternation (13,689 `a|` take 1.5 GB), so the sum of
+/// those squares is bounded too ([`MAX_REGEX_OPTIONAL`]); past it the
+/// pattern counts as too big.
 fn compiled_size(pattern: &[u8]) -> u64 {
+    // the sum over repetitions of (nodes made optional)², and over
+    // alternations of (branches)²
+    let mut optional: u64 = 0;
+    // per open group: its `|` so far
+    let mut branches: Vec<u64> = vec![0];
+    let mut quadratic = |nodes: u64| optional = optional.saturating_add(nodes.saturating_mul(nodes));
     // per open group: (nodes so far, nodes of the last atom)
     let mut frames: Vec<(u64, u64)> = vec![(0, 0)];
     let mut i = 0;
@@ -794,11 +812,15 @@ fn compiled_size(pattern: &[u8]) -> u64 {
         f.0 = f.0.saturating_add(n);
         f.1 = n;
     };
-    let repeat = |frames: &mut Vec<(u64, u64)>, times: u64| {
+    // `times` copies of the last atom, `optional` of them optional; returns
+    // the nodes made optional
+    let repeat = |frames: &mut Vec<(u64, u64)>, times: u64, optional: u64| {
         let f = frames.last_mut().expect("a frame");
+        let made_optional = f.1.saturating_mul(optional);
         let grown = f.1.saturating_mul(times).saturating_add(1);
         f.0 = f.0.saturating_sub(f.1).saturating_add(grown);
         f.1 = grown;
+        made_optional
     };
     while i < pattern.len() {
         match pattern[i] {
@@ -830,26 +852,40 @@ fn compiled_size(pattern: &[u8]) -> u64 {
                 atom(&mut frames, 1);
             }
             b'(' if frames.len() > MAX_DEPTH => return u64::MAX,
-            b'(' => frames.push((0, 0)),
+            b'(' => {
+                frames.push((0, 0));
+                branches.push(0);
+            }
             b')' if frames.len() > 1 => {
+                quadratic(branches.pop().unwrap_or(0));
                 let (n, _) = frames.pop().expect("a group");
                 atom(&mut frames, n.saturating_add(1));
             }
-            b'|' => frames.last_mut().expect("a frame").1 = 0,
-            b'*' | b'?' => repeat(&mut frames, 1),
-            b'+' => repeat(&mut frames, 2),
+            b'|' => {
+                frames.last_mut().expect("a frame").1 = 0;
+                if let Some(b) = branches.last_mut() {
+                    *b += 1;
+                }
+            }
+            // X* and X? make X optional; X+ is XX*
+            b'*' | b'?' => quadratic(repeat(&mut frames, 1, 1)),
+            b'+' => quadratic(repeat(&mut frames, 2, 1)),
             b'{' => {
                 let end = pattern[i..].iter().position(|&b| b == b'}').map(|p| i + p);
+                // {m}, {m,n} (n - m optional copies), {m,} (as {m} then X*)
                 let bound = end.and_then(|e| {
                     let inner = std::str::from_utf8(&pattern[i + 1..e]).ok()?;
                     let mut parts = inner.splitn(2, ',');
                     let low: u64 = parts.next()?.trim().parse().ok()?;
-                    let high = parts.next().map(|h| h.trim().parse::<u64>().unwrap_or(low)).unwrap_or(low);
-                    Some((e, low.max(high).max(1)))
+                    let high = match parts.next() {
+                        None => low,
+                        Some(h) => h.trim().parse::<u64>().unwrap_or(low.saturating_add(1)),
+                    };
+                    Some((e, low.max(high).max(1), high.saturating_sub(low)))
                 });
                 match bound {
-                    Some((e, times)) => {
-                        repeat(&mut frames, times);
+                    Some((e, times, optional)) => {
+                        quadratic(repeat(&mut frames, times, optional));
                         i = e;
                     }
                     None => atom(&mut frames, 1),
@@ -858,6 +894,12 @@ fn compiled_size(pattern: &[u8]) -> u64 {
             _ => atom(&mut frames, 1),
         }
         i += 1;
+    }
+    for b in branches {
+        quadratic(b);
+    }
+    if optional > MAX_REGEX_OPTIONAL {
+        return u64::MAX;
     }
     frames.iter().fold(0u64, |sum, f| sum.saturating_add(f.0))
 }
@@ -1113,6 +1155,29 @@ mod tests {
         }
         assert!(compiled_size(b"a{1000}") > 1000);
         assert!(compiled_size(b"(a+)+") < compiled_size(b"((a+)+)+"));
+    }
+
+    #[test]
+    fn regexes_quadratic_in_memory_are_refused() {
+        // found by fuzz/fuzz_targets/lsns_args.rs (4 GB, over a minute):
+        // optional nodes whose epsilon closures hold each other
+        let (m, _) = err("3=~'oo#+++++++++++++&\u{7f}++++?+++++++++++++\u{cf}++++Q'");
+        assert_eq!(m, "Regular expression too big");
+        // a{1,10000} takes 790 MB; the bound is a{1,4096}
+        assert!(Regex::new(b"a{1,4096}").is_ok());
+        let (m, _) = err("COMMAND =~ 'a{1,4097}'");
+        assert_eq!(m, "Regular expression too big");
+        // found by fuzz/fuzz_targets/lsns_filter_deep.rs (3 GB): branches
+        // of one alternation, 13,689 `||`; the bound is 4,096 branches
+        let alternation = |n: usize| format!("{}a", "a|".repeat(n));
+        assert!(Regex::new(alternation(4095).as_bytes()).is_ok());
+        let (m, _) = err(&format!("COMMAND =~ '{}'", alternation(4096)));
+        assert_eq!(m, "Regular expression too big");
+        let (m, _) = err(&format!("COMMAND =~ '{}'", "||".repeat(13_689)));
+        assert_eq!(m, "Regular expression too big");
+        // branches in separate groups count apart
+        let groups = format!("({})({})", alternation(2000), alternation(2000));
+        assert!(compiled_size(groups.as_bytes()) < MAX_REGEX_NODES);
     }
 
     #[test]
