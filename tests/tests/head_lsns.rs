@@ -62,10 +62,13 @@ deep=$P/deep; for i in $(seq 12); do deep="$deep/a-rather-long-directory-name-$i
 keep() { # FILE FLAGS PATH: a process in new namespaces, its /proc/PID/ns/FILE bound on PATH, then gone
   local f=$1 flags=$2 path=$3 pid n=0
   touch "$path"
-  # (the kernel refuses to bind a mount namespace it takes for one older
-  # than ours, which a new one sometimes is here: then try another)
+  # (the kernel refuses to bind a mount namespace whose id is not above
+  # that of ours, and ids come from per-CPU batches: one made on another
+  # CPU than ours may have a lower id however new it is; the attempts go
+  # round the CPUs, so one of them is made on the CPU ours came from)
+  local cpus; cpus=$(nproc)
   while :; do
-    unshare $flags sleep 1000 & pid=$!
+    taskset -c $((n % cpus)) unshare $flags sleep 1000 & pid=$!
     wait_for "[ \"\$(stat -Lc %i /proc/$pid/ns/$f)\" != \"\$(stat -Lc %i /proc/1/ns/${f%_for_children})\" ]"
     mount --bind "/proc/$pid/ns/$f" "$path" 2>/dev/null && break
     kill -9 $pid; wait $pid 2>/dev/null
