@@ -15,6 +15,9 @@ pub struct MountLine<'a> {
     pub mount_point: &'a [u8],
     /// The file system type, after the ` - ` separator.
     pub fstype: &'a [u8],
+    /// Whether the optional fields hold `shared:N`: the mount is in a
+    /// peer group, and mounts under it propagate.
+    pub shared: bool,
 }
 
 /// Split one `/proc/PID/mountinfo` line (`proc(5)`) into the fields
@@ -24,10 +27,14 @@ pub fn parse_line(line: &[u8]) -> Option<MountLine<'_>> {
     let root = fields.nth(3)?;
     let mount_point = fields.next()?;
     // optional fields end at the lone "-", then comes the file system type
-    let mut rest = fields.skip_while(|f| *f != b"-");
+    let mut shared = false;
+    let mut rest = fields.skip(1).skip_while(|f| {
+        shared |= f.starts_with(b"shared:");
+        *f != b"-"
+    });
     rest.next()?;
     let fstype = rest.next()?;
-    Some(MountLine { root, mount_point, fstype })
+    Some(MountLine { root, mount_point, fstype, shared })
 }
 
 /// Undo mountinfo's `\NNN` octal escapes (space, tab, newline, backslash;
@@ -57,10 +64,13 @@ mod tests {
         assert_eq!(l.root, b"/");
         assert_eq!(l.mount_point, b"/sys/fs/cgroup/unified");
         assert_eq!(l.fstype, b"cgroup2");
+        assert!(l.shared);
         let l = parse_line(b"600 25 0:4 net:[4026532177] /run/netns/a\\040b rw - nsfs nsfs rw").unwrap();
         assert_eq!(l.root, b"net:[4026532177]");
         assert_eq!(unescape(l.mount_point), b"/run/netns/a b");
         assert_eq!(l.fstype, b"nsfs");
+        assert!(!l.shared);
+        assert!(!parse_line(b"7 1 0:5 / /x rw,shared:3 master:1 - tmpfs t rw").unwrap().shared);
         assert_eq!(parse_line(b"1 2 3"), None);
         assert_eq!(parse_line(b"1 2 3 / /x rw"), None);
     }

@@ -942,6 +942,66 @@ fn persistence_failures_leave_nothing_behind() {
     assert_same_with(&ours, &theirs, |s| without_proc_pids(&without_hints(s)));
 }
 
+/// A mount namespace file refused with EINVAL gets the hint for the cause
+/// that holds: a shared mount under the file, or (on a private one, in a
+/// nested mount namespace) a new namespace whose per-CPU id is below ours;
+/// each CPU is tried, so the second shows wherever the ids allow it.
+#[test]
+fn a_refused_mount_namespace_file_gets_the_hint_for_its_cause() {
+    if !require_root() {
+        return;
+    }
+    let dir = TempDir::new("mnthint");
+    let script = r#"
+set -u
+mkdir "$D/private" "$D/shared"; touch "$D/private/m" "$D/shared/m"
+mount --bind "$D/shared" "$D/shared"; mount --make-shared "$D/shared"
+for c in $(seq 0 $(($(nproc) - 1))); do
+  if taskset -c $c "$US" --mount="$D/private/m" true 2>"$D/err"; then
+    echo ok; umount "$D/private/m"
+  else
+    echo "failed $?"; cat "$D/err"
+  fi
+  taskset -c $c "$US" --mount="$D/shared/m" true 2>&1; echo "shared $?"
+  umount "$D/shared/m" 2>/dev/null
+done
+umount "$D/shared"
+"#;
+    let out = Cmd::new(nsutils_tests::util_linux_path("unshare"))
+        .args(["-m", "--propagation", "private", "bash", "-c", script])
+        .env("D", dir.path())
+        .env("US", nsutils_tests::tool_path("unshare-rs"))
+        .run();
+    out.success();
+    let private = dir.join("private/m").display().to_string();
+    let shared = dir.join("shared/m").display().to_string();
+    let mut lines = out.stdout.lines().peekable();
+    while let Some(line) = lines.next() {
+        match line {
+            "ok" => {}
+            "failed 1" => {
+                let msg = lines.next().unwrap_or_default();
+                assert!(msg.ends_with(&format!("/ns/mnt on {private} failed: Invalid argument")), "{}", out.stdout);
+                let hint = lines.next().unwrap_or_default();
+                assert!(hint.starts_with("unshare-rs: hint: a mount namespace can be bound only from one"), "{hint}");
+            }
+            _ => {
+                assert!(line.ends_with(&format!("/ns/mnt on {shared} failed: Invalid argument")), "{}", out.stdout);
+                assert_eq!(
+                    lines.next().unwrap_or_default(),
+                    format!(
+                        "unshare-rs: hint: {shared} must not be on a shared mount (make its directory a private \
+                         mount first: mount --bind DIR DIR; mount --make-private DIR)"
+                    )
+                );
+                assert_eq!(lines.next(), Some("shared 1"), "{}", out.stdout);
+            }
+        }
+    }
+    assert!(out.stdout.contains("ok\n"), "no CPU could make a namespace to bind:\n{}", out.stdout);
+    assert!(!is_mounted(Path::new(&private)) && !is_mounted(Path::new(&shared)));
+}
+
 // ------------------------------------------------------ exit statuses
 
 #[test]

@@ -95,6 +95,12 @@ pub fn bind(ty: NsType, file: &Path, errno: Option<i32>) -> Option<String> {
                 "a PID namespace exists only once its first process is forked: add --fork (-f) to --pid=FILE".into()
             })
         }),
+        libc::EINVAL if ty == NsType::Mnt && on_shared_mount(file) == Some(false) => Some(
+            "a mount namespace can be bound only from one with a lower id, and ids come in per-CPU \
+             batches: in a nested mount namespace a new one made on another CPU can have a lower id \
+             than this one; run it again (taskset -c N picks the CPU)"
+                .into(),
+        ),
         libc::EINVAL if ty == NsType::Mnt => Some(format!(
             "{shown} must not be on a shared mount (make its directory a private mount first: \
              mount --bind DIR DIR; mount --make-private DIR)"
@@ -104,6 +110,25 @@ pub fn bind(ty: NsType, file: &Path, errno: Option<i32>) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether the mount that `file` is on propagates (`shared:` in
+/// /proc/self/mountinfo): the mount whose mount point is the longest
+/// prefix of its real path, the later line of equal ones (it is on top).
+/// `None` when that cannot be told.
+fn on_shared_mount(file: &Path) -> Option<bool> {
+    let real = std::fs::canonicalize(file).ok()?;
+    let table = std::fs::read("/proc/self/mountinfo").ok()?;
+    table
+        .split(|&b| b == b'\n')
+        .filter_map(nsutils_common::mountinfo::parse_line)
+        .map(|m| (nsutils_common::mountinfo::unescape(m.mount_point), m.shared))
+        .filter(|(point, _)| real.starts_with(std::ffi::OsStr::from_bytes(point)))
+        .fold(None, |best: Option<(usize, bool)>, (point, shared)| match best {
+            Some((len, _)) if len > point.len() => best,
+            _ => Some((point.len(), shared)),
+        })
+        .map(|(_, shared)| shared)
 }
 
 /// Why a persistence file cannot be mounted on, if it is missing: mount(2)
