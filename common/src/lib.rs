@@ -10,6 +10,7 @@
 //! * [`alloc`] — running out of memory ends a tool as util-linux's end.
 //! * [`bytes`] — non-UTF-8 bytes carried through messages unchanged.
 //! * [`users`] — uid/gid ↔ name lookups that degrade to numbers.
+//! * [`intmap`] — hash maps keyed by integers, cheaply hashed.
 //! * [`table`] — libsmartcols-style output: aligned columns, `--raw`,
 //!   `--json`, trees and multi-line cells.
 //! * [`hints`] — one line of advice when a namespace syscall fails.
@@ -23,6 +24,7 @@ pub mod caps;
 pub mod cli;
 pub mod error;
 pub mod hints;
+pub mod intmap;
 pub mod mountinfo;
 pub mod ns;
 pub mod parse;

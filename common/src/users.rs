@@ -7,11 +7,12 @@
 //! entry (a scratch container), lookups return `None` and callers show the
 //! number.
 
-use std::collections::HashMap;
 use std::ffi::OsString;
 
 use nix::errno::Errno;
 use nix::unistd::{Gid, Group, Uid, User};
+
+use crate::intmap::IntMap;
 
 /// One passwd entry's fields that nsutils uses (`passwd(5)`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,8 +98,8 @@ pub fn gid_by_name(name: &str) -> Option<u32> {
 /// [`NameCache::check`]: the caller must not pass such output for complete.
 #[derive(Debug, Default)]
 pub struct NameCache {
-    users: HashMap<u32, Option<String>>,
-    groups: HashMap<u32, Option<String>>,
+    users: IntMap<u32, Option<String>>,
+    groups: IntMap<u32, Option<String>>,
     failure: Option<crate::Error>,
 }
 

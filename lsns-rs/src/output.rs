@@ -13,9 +13,9 @@
 //!   children are roots. `-Q` hides rows as upstream's print-time filter
 //!   does (see [`Builder`]).
 
-use std::collections::HashMap;
 use std::io::Write;
 
+use nsutils_common::intmap::IntMap;
 use nsutils_common::ns::NsType;
 use nsutils_common::table::{Column, Format, RowId, Style, Table};
 use nsutils_common::users::NameCache;
@@ -225,7 +225,7 @@ pub fn list(plan: &Plan) -> Result<i32> {
             if uses(Col::Nsfs) {
                 d.read_mountinfo();
             }
-            let mut last_row: HashMap<u32, RowId> = HashMap::new();
+            let mut last_row: IntMap<u32, RowId> = IntMap::default();
             for pid in std::mem::take(&mut d.members) {
                 let s = Subject { ns, pid: Some(pid) };
                 cells.compute(&mut d, s);
@@ -261,7 +261,7 @@ pub fn list(plan: &Plan) -> Result<i32> {
                 plan,
                 process_tree,
                 rows: vec![None; d.nss.len()],
-                last_row: HashMap::new(),
+                last_row: IntMap::default(),
                 visited: vec![false; d.nss.len()],
             };
             for i in order {
@@ -312,7 +312,7 @@ struct Builder<'p> {
     /// Each namespace's row; `None` before it is made or when `-Q` hides it.
     rows: Vec<Option<RowId>>,
     /// The row shown last for each process (the process tree).
-    last_row: HashMap<u32, RowId>,
+    last_row: IntMap<u32, RowId>,
     /// Namespaces whose row is made or being made (guards the owner and
     /// parent recursion).
     visited: Vec<bool>,

@@ -18,10 +18,10 @@
 //! run's error ([`Discovery::check`]): upstream then prints an empty or
 //! partial list with status 0, which reads as "no namespaces".
 
-use std::collections::HashMap;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
+use nsutils_common::intmap::IntMap;
 use nsutils_common::ns::{NsFile, NsSet, NsType, PidFd};
 use nsutils_common::{mountinfo, sys, Error};
 
@@ -105,19 +105,19 @@ pub struct Discovery {
     types: NsSet,
     /// The namespaces found, in discovery order.
     pub nss: Vec<Ns>,
-    index: HashMap<u64, usize>,
+    index: IntMap<u64, usize>,
     nsfs_dev: u64,
     /// `/proc/self/mountinfo` nsfs mount points by namespace inode.
-    nsfs_paths: HashMap<u64, Vec<Vec<u8>>>,
-    nsfs_types: HashMap<u64, NsType>,
+    nsfs_paths: IntMap<u64, Vec<Vec<u8>>>,
+    nsfs_types: IntMap<u64, NsType>,
     mountinfo_read: bool,
-    fd_candidates: HashMap<u64, (u32, u32)>,
-    sockets: HashMap<u64, (u32, u32)>,
+    fd_candidates: IntMap<u64, (u32, u32)>,
+    sockets: IntMap<u64, (u32, u32)>,
     /// Processes in the namespace-operand's namespace, in PID order.
     pub members: Vec<u32>,
     /// The namespaces of the `-p` process.
     pub task_inos: Vec<u64>,
-    procs: HashMap<u32, ProcInfo>,
+    procs: IntMap<u32, ProcInfo>,
     nsid: Option<Option<NsidQuery>>,
     unsupported_warned: [bool; 2],
     /// 2 when the kernel did not know a namespace ioctl (upstream ≥ 2.39).
@@ -150,16 +150,16 @@ impl Discovery {
             proc_fd,
             types,
             nss: Vec::new(),
-            index: HashMap::new(),
+            index: IntMap::default(),
             nsfs_dev,
-            nsfs_paths: HashMap::new(),
-            nsfs_types: HashMap::new(),
+            nsfs_paths: IntMap::default(),
+            nsfs_types: IntMap::default(),
             mountinfo_read: false,
-            fd_candidates: HashMap::new(),
-            sockets: HashMap::new(),
+            fd_candidates: IntMap::default(),
+            sockets: IntMap::default(),
             members: Vec::new(),
             task_inos: Vec::new(),
-            procs: HashMap::new(),
+            procs: IntMap::default(),
             nsid: None,
             unsupported_warned: [false; 2],
             status: 0,
