@@ -232,18 +232,35 @@ pub fn exit_like(status: ChildStatus) -> ! {
 pub fn reraise(sig: i32) -> ! {
     // libc, not nix: `sig` may be a real-time signal, which nix's `Signal`
     // cannot name.
+    if sig != libc::SIGKILL && sig != libc::SIGSTOP {
+        default_and_unblock(sig);
+    }
+    // SAFETY: kill(2) of ourselves with a valid signal number.
+    unsafe { libc::kill(libc::getpid(), sig) };
+    std::process::exit(128 + sig)
+}
+
+/// `_exit(2)`: leave a forked helper or child without running anything of
+/// the parent's (no destructors, no atexit handlers, no buffers flushed).
+pub fn exit_now(code: i32) -> ! {
+    // libc: nix has no _exit.
+    // SAFETY: _exit ends the process at once.
+    unsafe { libc::_exit(code) }
+}
+
+/// Give `sig` its default action and unblock it, whatever was inherited
+/// (`sig` may be a real-time signal; not SIGKILL or SIGSTOP).
+pub fn default_and_unblock(sig: i32) {
+    // libc, not nix: `sig` may be a real-time signal, which nix's `Signal`
+    // cannot name.
     // SAFETY: signal-disposition and mask calls with valid arguments.
     unsafe {
-        if sig != libc::SIGKILL && sig != libc::SIGSTOP {
-            libc::signal(sig, libc::SIG_DFL);
-            let mut set = std::mem::zeroed::<libc::sigset_t>();
-            libc::sigemptyset(&mut set);
-            libc::sigaddset(&mut set, sig);
-            libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
-        }
-        libc::kill(libc::getpid(), sig);
+        libc::signal(sig, libc::SIG_DFL);
+        let mut set = std::mem::zeroed::<libc::sigset_t>();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, sig);
+        libc::sigprocmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
     }
-    std::process::exit(128 + sig)
 }
 
 /// A saved signal mask (`sigprocmask(2)`), restored with [`SignalMask::restore`].

@@ -12,7 +12,7 @@ const CELLS: [&[u8]; 9] = [b"", b"0", b"1", b"4026531840", b"abc", b"-5", b"1.5"
 fuzz_target!(|data: &[u8]| {
     let Ok(expr) = std::str::from_utf8(data) else { return };
     let resolve = |name: &str| Col::from_name(name).and_then(|c| Col::ALL.iter().position(|&x| x == c));
-    match Filter::parse(expr, &resolve) {
+    match Filter::guarded(expr, &resolve) {
         Ok(filter) => {
             for &h in filter.holders() {
                 assert!(h < Col::ALL.len());

@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let resolve = |name: &str| Col::from_name(name).and_then(|c| Col::ALL.iter().position(|&x| x == c));
-    match Filter::parse(&expr, &resolve) {
+    match Filter::guarded(&expr, &resolve) {
         Ok(filter) => {
             let mut cell = |id: usize| Cell { text: b"1", number: Col::ALL[id].is_number() };
             let _ = filter.matches(&mut cell);

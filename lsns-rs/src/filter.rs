@@ -34,6 +34,7 @@
 
 use std::ffi::CString;
 use std::fmt;
+use std::os::fd::{AsFd, BorrowedFd};
 
 /// The deepest nesting accepted: parentheses, `!`, chained comparisons
 /// and regular expression groups each count a level. Upstream's parser
@@ -320,6 +321,9 @@ struct Parser<'a> {
     nesting: usize,
     /// The names that are no column, as they occur.
     unknown: Vec<String>,
+    /// In the child of [`Filter::guarded`]: where the offset of each
+    /// pattern goes before it is compiled.
+    progress: Option<BorrowedFd<'a>>,
 }
 
 /// A parsed subexpression and the depth of its tree.
@@ -385,6 +389,10 @@ impl Parser<'_> {
                 Op::Re | Op::NotRe => {
                     // upstream takes a string for a pattern and nothing
                     // else, and says so with a message it never set
+                    if let Some(fd) = self.progress {
+                        // (8 bytes: one atomic write, whole in each read)
+                        let _ = nix::unistd::write(fd, &(at as u64).to_ne_bytes());
+                    }
                     let pattern = match right {
                         Node::Str(s) => Regex::new(&s).map_err(|m| syntax(m, at))?,
                         _ => return Err(syntax("(null)", at)),
@@ -624,8 +632,36 @@ impl Filter {
     /// Parse `expr`; `resolve` maps a column name to its id (or `None`:
     /// unknown column).
     pub fn parse(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Filter, FilterError> {
+        Filter::parse_reporting(expr, resolve, None)
+    }
+
+    /// [`Filter::parse`], with the regular expressions compiled first in a
+    /// child that may spend [`REGEX_CPU_SECONDS`] of CPU time on the whole
+    /// expression. glibc's `regcomp` takes time exponential in stacked
+    /// repetitions (`a????????????????????++++++` is not compiled after
+    /// 30 s) and quadratic in a run of optional atoms (30,000 `a?`: 16 s),
+    /// beyond what [`compiled_size`] can bound without refusing patterns
+    /// that compile at once; musl's has costs of its own. A child killed
+    /// by its CPU limit means the pattern it was compiling is too big
+    /// (`Regular expression too big` there); util-linux waits for it
+    /// instead. Then the expression is parsed here, which takes no longer
+    /// than it took the child. When no child can be made (no processes
+    /// left), the expression is parsed here unguarded, as upstream does.
+    pub fn guarded(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Filter, FilterError> {
+        // `=~` and `!~` are the only way to a pattern
+        if expr.contains('~') {
+            probe(expr, resolve)?;
+        }
+        Filter::parse(expr, resolve)
+    }
+
+    fn parse_reporting(
+        expr: &str,
+        resolve: &dyn Fn(&str) -> Option<usize>,
+        progress: Option<BorrowedFd<'_>>,
+    ) -> Result<Filter, FilterError> {
         let toks = lex(expr)?;
-        let mut p = Parser { toks, pos: 0, resolve, holders: Vec::new(), nesting: 0, unknown: Vec::new() };
+        let mut p = Parser { toks, pos: 0, resolve, holders: Vec::new(), nesting: 0, unknown: Vec::new(), progress };
         let (root, _) = p.or()?;
         if *p.peek() != Tok::Eof {
             // after a whole expression only the end may come (upstream's
@@ -773,6 +809,66 @@ const REG_MESSAGES: [&str; 17] = [
     "Regular expression too big",
     "Unmatched ) or \\)",
 ];
+
+/// The CPU time the patterns of one expression may take to compile
+/// ([`Filter::guarded`]); any that is meant to match a command line
+/// compiles in microseconds.
+pub const REGEX_CPU_SECONDS: u64 = 2;
+
+/// Parse `expr` in a child under a CPU limit of [`REGEX_CPU_SECONDS`]: if
+/// the limit kills it, the pattern it was compiling (the last offset it
+/// reported) is too big. Whatever else the child meets (a syntax error, an
+/// allocation failure) the parse here meets again and reports.
+fn probe(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<(), FilterError> {
+    use nix::sys::resource::{setrlimit, Resource};
+    use nsutils_common::process::{self, ChildStatus, Fork};
+    let Ok((rx, tx)) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC) else { return Ok(()) };
+    // an inherited SIG_IGN would reap the child unseen (lsns-rs has no
+    // other child, and execs nothing that would inherit this)
+    process::default_and_unblock(libc::SIGCHLD);
+    match process::fork() {
+        Err(_) => Ok(()),
+        Ok(Fork::Child) => {
+            drop(rx);
+            // nothing of the child's is to be seen (its allocation failure,
+            // say, is reported by the parse that follows in the parent)
+            if let Ok(null) = nsutils_common::ns::open_cloexec(std::path::Path::new("/dev/null"), libc::O_WRONLY) {
+                let _ = nix::unistd::dup2_stderr(&null);
+            }
+            // SIGXCPU at the soft limit must end the child, whatever the
+            // caller set up; SIGKILL a second later in any case (where the
+            // caller's hard limit is lower and cannot be raised, theirs
+            // ends it sooner)
+            process::default_and_unblock(libc::SIGXCPU);
+            let _ = setrlimit(Resource::RLIMIT_CPU, REGEX_CPU_SECONDS, REGEX_CPU_SECONDS + 1);
+            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            let _ = Filter::parse_reporting(expr, resolve, Some(tx.as_fd()));
+            process::exit_now(0)
+        }
+        Ok(Fork::Parent(child)) => {
+            drop(tx);
+            // read to the end first: the child blocks on a full pipe
+            let mut last = 0;
+            let mut buf = [0u8; 4096];
+            loop {
+                match nix::unistd::read(&rx, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        if let Some(tail) = buf[..n].rchunks_exact(8).next() {
+                            last = u64::from_ne_bytes(tail.try_into().expect("8 bytes")) as usize;
+                        }
+                    }
+                    Err(nix::errno::Errno::EINTR) => {}
+                    Err(_) => break,
+                }
+            }
+            match process::wait_pid(child, 0) {
+                Ok(ChildStatus::Signaled(_)) => Err(syntax(REG_MESSAGES[15], last)),
+                _ => Ok(()),
+            }
+        }
+    }
+}
 
 /// The most pattern nodes [`compiled_size`] lets regcomp build.
 const MAX_REGEX_NODES: u64 = 1 << 20;

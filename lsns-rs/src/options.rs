@@ -346,11 +346,12 @@ fn parse_tree(v: Option<&str>) -> Result<Tree> {
 }
 
 /// `-Q EXPR` over every column (shown or not), parsed once (regular
-/// expressions are compiled as it is parsed). A syntax error is an error
+/// expressions are compiled as it is parsed, after a trial in a child with
+/// a CPU limit: [`Filter::guarded`]). A syntax error is an error
 /// now; an unknown column name is given back, for the check after the loop.
 fn parse_filter(expr: &str) -> Result<std::result::Result<Filter, Vec<String>>> {
     let resolve = |name: &str| Col::from_name(name).map(|c| c as usize);
-    match Filter::parse(expr, &resolve) {
+    match Filter::guarded(expr, &resolve) {
         Ok(filter) => Ok(Ok(filter)),
         Err(FilterError::Syntax { message, offset }) => {
             Err(Error::msg(format!("failed to parse \"{expr}\": {message}\n{}", FilterError::pointer(expr, offset))))

@@ -407,6 +407,60 @@ fn lsns_filters_too_deep_for_upstream_are_refused_with_its_message() {
     assert_eq!(out.stdout, all.stdout);
 }
 
+/// Patterns that glibc's regcomp compiles in little memory but for minutes
+/// (optional atoms under stacked repetitions, as the fuzz rerun found; a
+/// run of 30,000 `a?`) are refused as too big once their trial in a child
+/// has used its 2 s of CPU time, whatever signals and CPU limit the caller
+/// hands down; a pattern that compiles still matches.
+#[test]
+fn lsns_patterns_slow_to_compile_are_refused_in_seconds() {
+    use nsutils_tests::hostile::{run_inheriting, Inherited};
+    // slow in every C library: first, under each of the caller's conditions
+    let run_of_optionals = "a?".repeat(30_000);
+    // slow in glibc's (musl's regcomp, in the static build, compiles them
+    // at once: there either answer is right)
+    let stacked = [format!(">{}++++not  eq", "?".repeat(34)), format!(">{}++++++x", "?".repeat(20))];
+    let glibc =
+        std::fs::read(tool_path("lsns-rs")).expect("lsns-rs").windows(b"ld-linux".len()).any(|w| w == b"ld-linux");
+    let inherited = [
+        Inherited::default(),
+        Inherited { ignored: vec![libc::SIGXCPU, libc::SIGCHLD], ..Default::default() },
+        Inherited { blocked: vec![libc::SIGXCPU, libc::SIGCHLD], ..Default::default() },
+        Inherited { rlimits: vec![(libc::RLIMIT_CPU, 60, 60)], ..Default::default() },
+    ];
+    // (each refusal takes the 2 s)
+    let runs =
+        inherited.iter().map(|s| (&run_of_optionals, s, true)).chain(stacked.iter().map(|p| (p, &inherited[0], glibc)));
+    for (pattern, state, slow) in runs {
+        let expr = format!("NPROCS > 0 && COMMAND =~ '{pattern}'");
+        let start = std::time::Instant::now();
+        let out = run_inheriting(&tool("lsns-rs").args(["-Q", &expr, "-o", "NS"]), state);
+        let took = start.elapsed();
+        assert!(took < Duration::from_secs(10), "{state:?}: {took:?}");
+        if !slow && out.code == Some(0) {
+            continue;
+        }
+        assert_eq!(out.code, Some(1), "{state:?} {}", out.stderr);
+        let caret = format!("    {}^", " ".repeat(expr.find('\'').unwrap()));
+        assert_eq!(
+            out.stderr,
+            format!("lsns-rs: failed to parse \"{expr}\": Regular expression too big\n    {expr}\n{caret}\n"),
+            "{state:?}"
+        );
+    }
+    // the same shape, small enough to compile: the filter works, both ways
+    let me = std::process::id().to_string();
+    let list = |filter: &[&str]| {
+        let out = tool("lsns-rs").args(filter).args(["-n", "-o", "NS,COMMAND", "-p", &me]).run();
+        assert_eq!(out.code, Some(0), "{}", out.stderr);
+        out.stdout
+    };
+    let all = list(&[]);
+    assert!(!all.is_empty());
+    assert_eq!(list(&["-Q", "COMMAND =~ '.??.??.+++'"]), all);
+    assert_eq!(list(&["-Q", "COMMAND =~ 'x??y??z+++q{5}'"]), "");
+}
+
 /// A zombie child of a python3 parent that sleeps: `(parent, zombie)`.
 struct Zombie(std::process::Child, u32);
 

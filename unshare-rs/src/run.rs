@@ -35,7 +35,7 @@ use nix::unistd::{self, Pid};
 
 use nsutils_common::hints::{namespace_error, Call, Probe};
 use nsutils_common::ns::{open_cloexec, NsId};
-use nsutils_common::process::{self, ChildStatus, Fork, SignalMask};
+use nsutils_common::process::{self, exit_now, ChildStatus, Fork, SignalMask};
 use nsutils_common::{bytes, sys, Error, Result};
 
 use crate::hints;
@@ -71,14 +71,6 @@ fn send_go(fd: &OwnedFd) -> io::Result<()> {
         1 => Ok(()),
         _ => Err(Errno::EIO.into()),
     }
-}
-
-/// Leave a forked helper or child without running anything of the
-/// parent's (no destructors, no atexit handlers).
-fn exit_now(code: i32) -> ! {
-    // libc: nix has no _exit.
-    // SAFETY: _exit ends the process at once.
-    unsafe { libc::_exit(code) }
 }
 
 fn status_code(status: ChildStatus) -> i32 {
