@@ -15,6 +15,8 @@ cargo build --workspace --bins
 # (tests/tests/aarch64.rs); debug builds, quick to make
 cargo build --target x86_64-unknown-linux-musl -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs --bins
 cargo build --target aarch64-unknown-linux-musl -p unshare-rs -p nsenter-rs -p lsns-rs -p ipcmk-rs --bins
+# the benchmark's static helper (make bench), so that it keeps building
+cargo build --target x86_64-unknown-linux-musl -p nsutils-tests --bin nsutils-bench
 
 log=$(mktemp)
 trap 'rm -f "$log" "$log.stage"' EXIT

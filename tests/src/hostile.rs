@@ -17,6 +17,14 @@ use crate::{
     children_of, comm_of, proc_state, skip, test_name, util_linux, wait_until, Cmd, Output, Sleeper, Watchdog,
 };
 
+/// A resource of `setrlimit(2)` as the C library types it (glibc has a
+/// type of its own; musl, for the benchmark's static build, an int).
+#[cfg(target_env = "gnu")]
+pub type Resource = libc::__rlimit_resource_t;
+/// A resource of `setrlimit(2)` as the C library types it.
+#[cfg(not(target_env = "gnu"))]
+pub type Resource = libc::c_int;
+
 /// What a caller can hand down to a program it starts, beyond argv: the
 /// conditions of the inherited-state matrix, set between fork and exec.
 #[derive(Debug, Clone, Default)]
@@ -28,7 +36,7 @@ pub struct Inherited {
     /// The file mode creation mask.
     pub umask: Option<libc::mode_t>,
     /// Resource limits: (resource, soft, hard).
-    pub rlimits: Vec<(libc::__rlimit_resource_t, u64, u64)>,
+    pub rlimits: Vec<(Resource, u64, u64)>,
     /// A directory to chdir into and remove before exec (a deleted cwd).
     pub deleted_cwd: Option<PathBuf>,
 }
