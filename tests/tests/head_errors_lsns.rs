@@ -231,6 +231,74 @@ const SYNTAX: &[&str] = &[
     "(BOGUS) 1",
 ];
 
+/// Patterns on each side of what upstream refuses before compiling them
+/// (`(null)`: more than 256 bytes, `*` or `+` on a `*` or `+`, counts
+/// above 1024; lsns-rs(8)), besides [`random_patterns`].
+const PATTERNS: &[&str] = &[
+    "x**",
+    "x*+",
+    "x+*",
+    "x++",
+    "x**?",
+    "a\\*+",
+    "[a-z]*+",
+    "(x+)+",
+    "(ab*c)+",
+    "(x+y)*",
+    "a*)+",
+    "(a)b*)+",
+    "((a*|b)c)*",
+    "(a[)]*)+",
+    "\\(x*\\)+",
+    "(.*)+",
+    "x+",
+    "x?+",
+    "x+?",
+    "x*?",
+    "x{2}+",
+    "(x{2,})+",
+    "(x?)+",
+    "x*y+",
+    "(a*(b))+",
+    "(a*)(b)+",
+    "x*\\+",
+    "[*]+",
+    "x\\+\\+",
+    "(a\\))+",
+    "a{1024}",
+    "a{1025}",
+    "a{1,1024}",
+    "a{1,1025}",
+    "a{1024,}",
+    "a{1025,}",
+    "[{1025}]",
+    "{x1025}",
+    "{-1025}",
+    "a{1,2}b1025",
+    "a1025",
+    "a{1,01025}",
+    "a{99999999999999999999}",
+    "{1024",
+    "{1025x",
+];
+
+/// 200 short patterns over the characters upstream's rules look at, the
+/// same every run (a fixed linear congruential sequence).
+fn random_patterns() -> Vec<String> {
+    const ALPHABET: &[u8] = b"a()*+?{}[]\\,12";
+    let mut state: u32 = 12345;
+    let mut next = |n: u32| {
+        state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
+        (state >> 16) % n
+    };
+    (0..200)
+        .map(|_| {
+            let len = 1 + next(12);
+            (0..len).map(|_| char::from(ALPHABET[next(ALPHABET.len() as u32) as usize])).collect()
+        })
+        .collect()
+}
+
 /// `-Q` expressions that parse but name what is no column.
 const UNKNOWN: &[&str] = &[
     "FOO",
@@ -389,6 +457,19 @@ fn lsns_error_paths_match_head() {
     }
     for expr in SYNTAX.iter().chain(UNKNOWN) {
         let args = vec![OsString::from("-Q"), expand(expr, &vars)];
+        sweep.case_argv(&format!("-Q {expr}"), args, false, &env, &first_lines);
+    }
+    let long = ["a".repeat(256), "a".repeat(257), "é".repeat(128), "é".repeat(129)];
+    let patterns = PATTERNS.iter().map(|p| p.to_string()).chain(long).chain(random_patterns());
+    for pattern in patterns {
+        let expr = format!("NS =~ '{pattern}'");
+        let args = vec![
+            OsString::from("-n"),
+            OsString::from("-o"),
+            OsString::from("NS"),
+            OsString::from("-Q"),
+            expr.clone().into(),
+        ];
         sweep.case_argv(&format!("-Q {expr}"), args, false, &env, &first_lines);
     }
     for expr in EMPTY_CELLS {
