@@ -55,6 +55,14 @@ pub fn tool_path(name: &str) -> PathBuf {
     p
 }
 
+/// Whether our binary `name` is linked statically (the musl build, whose
+/// C library's regcomp and execvp behave otherwise than glibc's): it names
+/// no dynamic loader.
+pub fn linked_statically(name: &str) -> bool {
+    let bytes = std::fs::read(tool_path(name)).expect("our binary");
+    !bytes.windows(b"ld-linux".len()).any(|w| w == b"ld-linux")
+}
+
 /// A command running one of our binaries, e.g. `tool("unshare-rs")`.
 pub fn tool(name: &str) -> Cmd {
     Cmd::new(tool_path(name))

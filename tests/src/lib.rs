@@ -59,7 +59,8 @@ pub mod suite;
 mod tempdir;
 
 pub use binaries::{
-    bin_dir, helper_path, symlink_as, tool, tool_path, ul_named, ul_named_path, util_linux, util_linux_path, TOOLS,
+    bin_dir, helper_path, linked_statically, symlink_as, tool, tool_path, ul_named, ul_named_path, util_linux,
+    util_linux_path, TOOLS,
 };
 pub use cli::specs;
 pub use cmd::{shell_quote, Cmd, Output, Watchdog, NOBODY, STD_PATH};

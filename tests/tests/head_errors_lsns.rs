@@ -461,6 +461,12 @@ fn lsns_error_paths_match_head() {
     }
     let long = ["a".repeat(256), "a".repeat(257), "é".repeat(128), "é".repeat(129)];
     let patterns = PATTERNS.iter().map(|p| p.to_string()).chain(long).chain(random_patterns());
+    // musl's regcomp (the static build) judges many of these otherwise
+    // than glibc's, HEAD's (`a{1024}` is past its RE_DUP_MAX, unbalanced
+    // brackets get other messages; lsns-rs(8)): there only upstream's own
+    // refusal, before regcomp, is compared
+    let musl = nsutils_tests::linked_statically("lsns-rs");
+    let head = nsutils_tests::util_linux_head("lsns").expect("the oracle");
     for pattern in patterns {
         let expr = format!("NS =~ '{pattern}'");
         let args = vec![
@@ -470,6 +476,11 @@ fn lsns_error_paths_match_head() {
             OsString::from("-Q"),
             expr.clone().into(),
         ];
+        if musl {
+            let refused = |c: Cmd| env(c.args(&args)).run().stderr.contains("\": (null)");
+            assert_eq!(refused(nsutils_tests::ul_named("lsns")), refused(head.clone()), "{expr}");
+            continue;
+        }
         sweep.case_argv(&format!("-Q {expr}"), args, false, &env, &first_lines);
     }
     for expr in EMPTY_CELLS {
