@@ -230,11 +230,11 @@ pub fn exit_like(status: ChildStatus) -> ! {
 /// failed`); they are simply sent. If we survive (a signal whose default is
 /// not to terminate), exit 128+sig.
 pub fn reraise(sig: i32) -> ! {
-    // libc, not nix: `sig` may be a real-time signal, which nix's `Signal`
-    // cannot name.
     if sig != libc::SIGKILL && sig != libc::SIGSTOP {
         default_and_unblock(sig);
     }
+    // libc, not nix: `sig` may be a real-time signal, which nix's `Signal`
+    // cannot name.
     // SAFETY: kill(2) of ourselves with a valid signal number.
     unsafe { libc::kill(libc::getpid(), sig) };
     std::process::exit(128 + sig)

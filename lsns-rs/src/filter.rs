@@ -388,18 +388,16 @@ impl Parser<'_> {
             left = match op {
                 Op::Re | Op::NotRe => {
                     // upstream takes a string for a pattern and nothing
-                    // else, and says so with a message it never set
-                    if let Node::Str(s) = &right {
-                        if upstream_refuses(s) {
-                            return Err(syntax("(null)", at));
-                        }
-                    }
-                    if let Some(fd) = self.progress {
-                        // (8 bytes: one atomic write, whole in each read)
-                        let _ = nix::unistd::write(fd, &(at as u64).to_ne_bytes());
-                    }
+                    // else, refuses some strings before compiling them,
+                    // and says so with a message it never set
                     let pattern = match right {
-                        Node::Str(s) => Regex::new(&s).map_err(|m| syntax(m, at))?,
+                        Node::Str(s) if !upstream_refuses(&s) => {
+                            if let Some(fd) = self.progress {
+                                // (8 bytes: one atomic write, whole in each read)
+                                let _ = nix::unistd::write(fd, &(at as u64).to_ne_bytes());
+                            }
+                            Regex::new(&s).map_err(|m| syntax(m, at))?
+                        }
                         _ => return Err(syntax("(null)", at)),
                     };
                     Node::Match { negate: op == Op::NotRe, subject: Box::new(left), pattern }
@@ -647,10 +645,9 @@ impl Filter {
     /// is not compiled after 10 s), beyond what [`compiled_size`] can bound
     /// without refusing patterns that compile at once, and within what
     /// upstream lets through ([`upstream_refuses`]); musl's has costs of
-    /// its own. A child killed
-    /// by its CPU limit means the pattern it was compiling is too big
-    /// (`Regular expression too big` there); util-linux waits for it
-    /// instead. Then the expression is parsed here, which takes no longer
+    /// its own. A child killed by its CPU limit means the pattern it was
+    /// compiling is too big (`Regular expression too big` there);
+    /// util-linux waits for it instead. Then the expression is parsed here, which takes no longer
     /// than it took the child. When no child can be made (no processes
     /// left), the expression is parsed here unguarded, as upstream does.
     pub fn guarded(expr: &str, resolve: &dyn Fn(&str) -> Option<usize>) -> Result<Filter, FilterError> {
@@ -820,7 +817,8 @@ const REG_MESSAGES: [&str; 17] = [
 /// message it never sets (`(null)`, which is what lsns-rs says then too):
 /// more than 256 bytes; `*` or `+` right after `*` or `+`, or right after
 /// a `)` with a `*` or `+` between it and the `(` before it (a repetition
-/// of a repetition); a number above 1024 between a `{` and the next `}`.
+/// of a repetition); a number above 1024 between a `{` and the next `}`
+/// (or the end).
 /// Upstream reads the text, not the expression: escaped and bracketed
 /// characters count as well. Learnt by running it; this function and
 /// upstream agree on 3,000 random patterns over `a()*+?{}[]\,` and digits
